@@ -1,0 +1,176 @@
+package ad
+
+import (
+	"fmt"
+	"math"
+)
+
+// sigmoid is the logistic function, computed without overflow.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// softplus is log(1 + eˣ), computed without overflow.
+func softplus(x float64) float64 {
+	return max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+}
+
+// Sigmoid returns 1/(1 + e⁻ᵃ).
+func Sigmoid[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Sigmoid", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(sigmoid(float64(x[i])))
+		}
+	}, func(ga, g, _, y []T) {
+		for i := range ga {
+			ga[i] += g[i] * y[i] * (1 - y[i])
+		}
+	})
+}
+
+// LogSigmoid returns log σ(a) = −softplus(−a), stable for large |a|.
+func LogSigmoid[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("LogSigmoid", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(-softplus(-float64(x[i])))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] * T(sigmoid(-float64(x[i])))
+		}
+	})
+}
+
+// Softplus returns log(1 + eᵃ), stable for large |a|.
+func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Softplus", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(softplus(float64(x[i])))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] * T(sigmoid(float64(x[i])))
+		}
+	})
+}
+
+// Tanh returns the hyperbolic tangent of a.
+func Tanh[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Tanh", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Tanh(float64(x[i])))
+		}
+	}, func(ga, g, _, y []T) {
+		for i := range ga {
+			ga[i] += g[i] * (1 - y[i]*y[i])
+		}
+	})
+}
+
+// ReLU returns max(a, 0); its gradient at 0 is 0.
+func ReLU[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("ReLU", a, func(y, x []T) {
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			if x[i] > 0 {
+				ga[i] += g[i]
+			}
+		}
+	})
+}
+
+// LeakyReLU returns a where a > 0 and slope·a elsewhere.
+func LeakyReLU[T Float](a *Tensor[T], slope T) *Tensor[T] {
+	return unary("LeakyReLU", a, func(y, x []T) {
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = slope * v
+			}
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			if x[i] > 0 {
+				ga[i] += g[i]
+			} else {
+				ga[i] += slope * g[i]
+			}
+		}
+	})
+}
+
+// ELU returns a where a > 0 and alpha·(eᵃ − 1) elsewhere.
+func ELU[T Float](a *Tensor[T], alpha T) *Tensor[T] {
+	return unary("ELU", a, func(y, x []T) {
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = alpha * T(math.Expm1(float64(v)))
+			}
+		}
+	}, func(ga, g, x, y []T) {
+		for i := range ga {
+			if x[i] > 0 {
+				ga[i] += g[i]
+			} else {
+				ga[i] += g[i] * (y[i] + alpha)
+			}
+		}
+	})
+}
+
+// BCEWithLogits returns the elementwise binary cross-entropy
+// −[t·log σ(x) + (1−t)·log(1−σ(x))] of logits x against targets t in [0,1],
+// computed stably as max(x,0) − x·t + log(1 + e^−|x|). Gradients flow to both.
+func BCEWithLogits[T Float](logits, targets *Tensor[T]) *Tensor[T] {
+	return binary("BCEWithLogits", logits, targets, func(z, x, t []T) {
+		for i := range z {
+			v := float64(x[i])
+			z[i] = T(max(v, 0) - v*float64(t[i]) + math.Log1p(math.Exp(-math.Abs(v))))
+		}
+	}, func(ga, gb, g, x, t, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] * (T(sigmoid(float64(x[i]))) - t[i])
+		}
+		for i := range gb {
+			gb[i] -= g[i] * x[i]
+		}
+	})
+}
+
+// Where returns a where cond is true and b elsewhere; a, b and cond have the
+// same number of elements and a and b the same shape.
+func Where[T Float](cond []bool, a, b *Tensor[T]) *Tensor[T] {
+	if !sameShape(a.shape, b.shape) || len(cond) != len(a.Data) {
+		panic(fmt.Sprintf("ad.Where: condition of length %d with shapes %v and %v", len(cond), a.shape, b.shape))
+	}
+	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	for i, c := range cond {
+		if c {
+			out.Data[i] = a.Data[i]
+		} else {
+			out.Data[i] = b.Data[i]
+		}
+	}
+	if !needsGrad(a, b) {
+		return out
+	}
+	return record(out, "Where", func(g []T) {
+		for i, c := range cond {
+			if c && a.requiresGrad {
+				a.grad()[i] += g[i]
+			} else if !c && b.requiresGrad {
+				b.grad()[i] += g[i]
+			}
+		}
+	}, a, b)
+}

@@ -1,0 +1,27 @@
+// Package ad is stochgrad's engine: dense tensors of any rank and define-by-run
+// reverse-mode automatic differentiation, generic over float32 and float64.
+//
+// Ops run eagerly. When an input requires a gradient, the result records a
+// backward closure and its inputs, like PyTorch's autograd. Backward walks
+// the recorded graph once in reverse topological order, accumulates
+// gradients into the leaves that require them, and releases the graph, so a
+// training loop holds no memory from one step to the next.
+//
+//	w := ad.Param(ad.Randn[float64](rnd, 3, 2))
+//	x := ad.New([]float64{1, 2, 3}, 1, 3)
+//	loss := ad.Sum(ad.Sigmoid(ad.MatMul(x, w)))
+//	loss.Backward()
+//	// w.Grad now holds ∂loss/∂w.
+//
+// Elementwise binary ops broadcast their operands as NumPy does. Shape
+// mismatches are programming errors and panic with a message that names the
+// op and the shapes.
+//
+// Custom ops run arbitrary Go code in both directions (see Custom): the
+// backward pass of a layer may call a combinatorial solver again, which is
+// how I-MLE and perturbed optimizers are built on this package.
+//
+// Matrix products go through BLAS: gonum's pure-Go implementation by
+// default, OpenBLAS through cgo when built with the tag openblas (Debian
+// libopenblas-dev).
+package ad

@@ -1,0 +1,320 @@
+package ad
+
+import "math"
+
+// unary applies f elementwise. df accumulates into ga the gradient given the
+// output cotangent g, the input x and the output y.
+func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x, y []T)) *Tensor[T] {
+	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	f(out.Data, a.Data)
+	if !a.requiresGrad {
+		return out
+	}
+	return record(out, op, func(g []T) { df(a.grad(), g, a.Data, out.Data) }, a)
+}
+
+// binary applies f elementwise to a and b broadcast to a common shape. df
+// accumulates the gradients into ga and gb (each nil when not needed), which
+// have the broadcast shape.
+func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga, gb, g, x, y, z []T)) *Tensor[T] {
+	shape := broadcastShape(op, a.shape, b.shape)
+	x, y := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape)
+	out := &Tensor[T]{Data: make([]T, len(x)), shape: shape}
+	f(out.Data, x, y)
+	if !needsGrad(a, b) {
+		return out
+	}
+	return record(out, op, func(g []T) {
+		ga := gradFor(a, shape)
+		gb := gradFor(b, shape)
+		df(ga, gb, g, x, y, out.Data)
+		if ga != nil && !sameShape(a.shape, shape) {
+			reduceAdd(a.grad(), a.shape, ga, shape)
+		}
+		if gb != nil && !sameShape(b.shape, shape) {
+			reduceAdd(b.grad(), b.shape, gb, shape)
+		}
+	}, a, b)
+}
+
+// gradFor returns the buffer into which a binary op accumulates t's gradient
+// at the broadcast shape: t's own gradient when t is not broadcast, a
+// temporary otherwise, nil when t needs none.
+func gradFor[T Float](t *Tensor[T], shape []int) []T {
+	if !t.requiresGrad {
+		return nil
+	}
+	if sameShape(t.shape, shape) {
+		return t.grad()
+	}
+	return make([]T, numel("grad", shape))
+}
+
+// Add returns a + b, broadcasting.
+func Add[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Add", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = x[i] + y[i]
+		}
+	}, func(ga, gb, g, _, _, _ []T) {
+		if ga != nil {
+			addTo(ga, g)
+		}
+		if gb != nil {
+			addTo(gb, g)
+		}
+	})
+}
+
+// Sub returns a − b, broadcasting.
+func Sub[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Sub", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = x[i] - y[i]
+		}
+	}, func(ga, gb, g, _, _, _ []T) {
+		if ga != nil {
+			addTo(ga, g)
+		}
+		for i := range gb {
+			gb[i] -= g[i]
+		}
+	})
+}
+
+// Mul returns a ⊙ b, broadcasting.
+func Mul[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Mul", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = x[i] * y[i]
+		}
+	}, func(ga, gb, g, x, y, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] * y[i]
+		}
+		for i := range gb {
+			gb[i] += g[i] * x[i]
+		}
+	})
+}
+
+// Div returns a / b, broadcasting.
+func Div[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Div", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = x[i] / y[i]
+		}
+	}, func(ga, gb, g, _, y, z []T) {
+		for i := range ga {
+			ga[i] += g[i] / y[i]
+		}
+		for i := range gb {
+			gb[i] -= g[i] * z[i] / y[i]
+		}
+	})
+}
+
+// Pow returns a raised to b elementwise, broadcasting. The gradient with
+// respect to b needs a > 0.
+func Pow[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Pow", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = T(math.Pow(float64(x[i]), float64(y[i])))
+		}
+	}, func(ga, gb, g, x, y, z []T) {
+		for i := range ga {
+			if y[i] != 0 {
+				ga[i] += g[i] * y[i] * T(math.Pow(float64(x[i]), float64(y[i]-1)))
+			}
+		}
+		for i := range gb {
+			if x[i] > 0 {
+				gb[i] += g[i] * z[i] * T(math.Log(float64(x[i])))
+			}
+		}
+	})
+}
+
+// Maximum returns the elementwise maximum of a and b, broadcasting; ties send
+// the gradient to a.
+func Maximum[T Float](a, b *Tensor[T]) *Tensor[T] {
+	return binary("Maximum", a, b, func(z, x, y []T) {
+		for i := range z {
+			z[i] = max(x[i], y[i])
+		}
+	}, func(ga, gb, g, x, y, _ []T) {
+		for i := range g {
+			if x[i] >= y[i] {
+				if ga != nil {
+					ga[i] += g[i]
+				}
+			} else if gb != nil {
+				gb[i] += g[i]
+			}
+		}
+	})
+}
+
+// AddScalar returns a + c.
+func AddScalar[T Float](a *Tensor[T], c T) *Tensor[T] {
+	return unary("AddScalar", a, func(y, x []T) {
+		for i := range y {
+			y[i] = x[i] + c
+		}
+	}, func(ga, g, _, _ []T) { addTo(ga, g) })
+}
+
+// MulScalar returns c·a.
+func MulScalar[T Float](a *Tensor[T], c T) *Tensor[T] {
+	return unary("MulScalar", a, func(y, x []T) {
+		for i := range y {
+			y[i] = c * x[i]
+		}
+	}, func(ga, g, _, _ []T) {
+		for i := range ga {
+			ga[i] += c * g[i]
+		}
+	})
+}
+
+// PowScalar returns a raised to the constant power p.
+func PowScalar[T Float](a *Tensor[T], p T) *Tensor[T] {
+	return unary("PowScalar", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Pow(float64(x[i]), float64(p)))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			if p != 0 {
+				ga[i] += g[i] * p * T(math.Pow(float64(x[i]), float64(p-1)))
+			}
+		}
+	})
+}
+
+// Square returns a².
+func Square[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Square", a, func(y, x []T) {
+		for i := range y {
+			y[i] = x[i] * x[i]
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			ga[i] += 2 * g[i] * x[i]
+		}
+	})
+}
+
+// Neg returns −a.
+func Neg[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Neg", a, func(y, x []T) {
+		for i := range y {
+			y[i] = -x[i]
+		}
+	}, func(ga, g, _, _ []T) {
+		for i := range ga {
+			ga[i] -= g[i]
+		}
+	})
+}
+
+// Exp returns eᵃ.
+func Exp[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Exp", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Exp(float64(x[i])))
+		}
+	}, func(ga, g, _, y []T) {
+		for i := range ga {
+			ga[i] += g[i] * y[i]
+		}
+	})
+}
+
+// Log returns the natural logarithm of a.
+func Log[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Log", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Log(float64(x[i])))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] / x[i]
+		}
+	})
+}
+
+// Log1p returns log(1 + a), accurate for small a.
+func Log1p[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Log1p", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Log1p(float64(x[i])))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			ga[i] += g[i] / (1 + x[i])
+		}
+	})
+}
+
+// Expm1 returns eᵃ − 1, accurate for small a.
+func Expm1[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Expm1", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Expm1(float64(x[i])))
+		}
+	}, func(ga, g, _, y []T) {
+		for i := range ga {
+			ga[i] += g[i] * (y[i] + 1)
+		}
+	})
+}
+
+// Sqrt returns √a.
+func Sqrt[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Sqrt", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Sqrt(float64(x[i])))
+		}
+	}, func(ga, g, _, y []T) {
+		for i := range ga {
+			ga[i] += g[i] / (2 * y[i])
+		}
+	})
+}
+
+// Abs returns |a|; its gradient at 0 is 0.
+func Abs[T Float](a *Tensor[T]) *Tensor[T] {
+	return unary("Abs", a, func(y, x []T) {
+		for i := range y {
+			y[i] = T(math.Abs(float64(x[i])))
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			switch {
+			case x[i] > 0:
+				ga[i] += g[i]
+			case x[i] < 0:
+				ga[i] -= g[i]
+			}
+		}
+	})
+}
+
+// Clamp limits a to [lo, hi]; the gradient is zero where a is outside.
+func Clamp[T Float](a *Tensor[T], lo, hi T) *Tensor[T] {
+	if lo > hi {
+		panic("ad.Clamp: lo > hi")
+	}
+	return unary("Clamp", a, func(y, x []T) {
+		for i := range y {
+			y[i] = min(max(x[i], lo), hi)
+		}
+	}, func(ga, g, x, _ []T) {
+		for i := range ga {
+			if x[i] >= lo && x[i] <= hi {
+				ga[i] += g[i]
+			}
+		}
+	})
+}

@@ -1,0 +1,69 @@
+package ad
+
+import "fmt"
+
+// MatMul returns the matrix product of a and b. Supported shapes:
+//
+//	[M,K]   × [K,N]   → [M,N]
+//	[B,M,K] × [K,N]   → [B,M,N]   (one product over B·M rows)
+//	[B,M,K] × [B,K,N] → [B,M,N]   (batched)
+//	[M,K]   × [B,K,N] → [B,M,N]
+func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] {
+	ra, rb := len(a.shape), len(b.shape)
+	bad := func() { panic(fmt.Sprintf("ad.MatMul: shapes %v and %v do not multiply", a.shape, b.shape)) }
+	if ra < 2 || ra > 3 || rb < 2 || rb > 3 {
+		bad()
+	}
+	if a.shape[ra-1] != b.shape[rb-2] {
+		bad()
+	}
+	k, n := b.shape[rb-2], b.shape[rb-1]
+	if rb == 2 {
+		// Fold any batch dimension of a into its rows: one GEMM.
+		m := len(a.Data) / max(k, 1)
+		if k == 0 {
+			m = numel("MatMul", a.shape[:ra-1])
+		}
+		shape := append(append([]int(nil), a.shape[:ra-1]...), n)
+		out := &Tensor[T]{Data: make([]T, m*n), shape: shape}
+		gemm(false, false, m, n, k, a.Data, k, b.Data, n, 0, out.Data, n)
+		if !needsGrad(a, b) {
+			return out
+		}
+		return record(out, "MatMul", func(g []T) {
+			if a.requiresGrad {
+				gemm(false, true, m, k, n, g, n, b.Data, n, 1, a.grad(), k)
+			}
+			if b.requiresGrad {
+				gemm(true, false, k, n, m, a.Data, k, g, n, 1, b.grad(), n)
+			}
+		}, a, b)
+	}
+	batch := b.shape[0]
+	if ra == 3 && a.shape[0] != batch {
+		bad()
+	}
+	m := a.shape[ra-2]
+	out := &Tensor[T]{Data: make([]T, batch*m*n), shape: []int{batch, m, n}}
+	sa := m * k // stride of a between batches; 0 when a is shared
+	if ra == 2 {
+		sa = 0
+	}
+	for i := range batch {
+		gemm(false, false, m, n, k, a.Data[i*sa:], k, b.Data[i*k*n:], n, 0, out.Data[i*m*n:], n)
+	}
+	if !needsGrad(a, b) {
+		return out
+	}
+	return record(out, "MatMul", func(g []T) {
+		for i := range batch {
+			gi := g[i*m*n:]
+			if a.requiresGrad {
+				gemm(false, true, m, k, n, gi, n, b.Data[i*k*n:], n, 1, a.grad()[i*sa:], k)
+			}
+			if b.requiresGrad {
+				gemm(true, false, k, n, m, a.Data[i*sa:], k, gi, n, 1, b.grad()[i*k*n:], n)
+			}
+		}
+	}, a, b)
+}
