@@ -1,0 +1,29 @@
+# stochgrad: `make notebooks` is the main job, `make test` runs every test.
+# Both install what is missing first (scripts/setup.sh), so they work on a
+# fresh Debian machine with Go and are safe to re-run.
+
+SHELL := /bin/bash
+export STOCHGRAD_ROOT := $(CURDIR)
+# The OpenBLAS back end (cgo, Debian libopenblas-dev) is what notebooks,
+# tests and benchmarks use; plain `go build` uses gonum's pure Go BLAS.
+export GOFLAGS := -tags=openblas
+export CGO_ENABLED := 1
+
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+TIMEOUT ?= 30m
+
+.PHONY: setup notebooks test bench
+
+setup:
+	@bash scripts/setup.sh
+
+# Quick mode unless FULL=1; executed copies and HTML land in out/.
+notebooks: setup
+	go run ./kernel/cmd/nbrun $(if $(FULL),,-quick) -timeout $(TIMEOUT) -out out -html $(NOTEBOOKS)
+
+test: setup
+	@STOCHGRAD_REQUIRE_SETUP=1 bash scripts/test.sh
+
+bench:
+	@bash scripts/setup.sh bench
+	@bash scripts/bench.sh

@@ -1,0 +1,112 @@
+// Command compare pairs Go benchmark results with their PyTorch twins and
+// prints the time ratios against stochgrad's targets.
+//
+//	go run ./tests/bench/compare GO_OUTPUT TORCH_OUTPUT
+//
+// Both files hold lines in Go's benchmark format; a PyTorch line carries
+// the Go name with the suffix "-torch". It exits non-zero only when an input
+// cannot be read: a missed target is reported, not fatal, because these
+// machines are shared and noisy.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// target is a bound on a ratio of two timings.
+type target struct {
+	name, num, den string // ratio num/den of benchmark names (den may be a torch result)
+	max            float64
+	min            float64
+	what           string
+}
+
+var targets = []target{
+	{name: "MLP step float32 / PyTorch", num: "BenchmarkMLPStep/float32", den: "BenchmarkMLPStep/float32-torch", max: 1.0, what: "≤ 1.0"},
+	{name: "MLP step float64 / PyTorch", num: "BenchmarkMLPStep/float64", den: "BenchmarkMLPStep/float64-torch", max: 1.0, what: "≤ 1.0"},
+	{name: "GEMM 100x784x512 raw / engine", num: "BenchmarkGEMM/raw/100x784x512", den: "BenchmarkGEMM/engine/100x784x512", min: 0.9, what: "≥ 0.9 (engine at least 90% of raw BLAS)"},
+	{name: "GEMM 512x512x512 raw / engine", num: "BenchmarkGEMM/raw/512x512x512", den: "BenchmarkGEMM/engine/512x512x512", min: 0.9, what: "≥ 0.9 (engine at least 90% of raw BLAS)"},
+	{name: "GEMM 100x784x512 engine / PyTorch", num: "BenchmarkGEMM/engine/100x784x512", den: "BenchmarkGEMM/engine/100x784x512-torch", what: "(information)"},
+	{name: "GEMM 512x512x512 engine / PyTorch", num: "BenchmarkGEMM/engine/512x512x512", den: "BenchmarkGEMM/engine/512x512x512-torch", what: "(information)"},
+	{name: "op chain per op / PyTorch", num: "BenchmarkOpChain", den: "BenchmarkOpChain-torch", max: 0.2, what: "≤ 0.2"},
+	{name: "I-MLE top-k / PyTorch", num: "BenchmarkIMLETopK", den: "BenchmarkIMLETopK-torch", max: 0.5, what: "≤ 0.5"},
+}
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([0-9.e+]+) ns/op`)
+
+// parse reads ns/op by benchmark name; the -N GOMAXPROCS suffix is dropped,
+// a "-torch" suffix kept.
+func parse(r io.Reader, into map[string]float64) error {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		if m[2] == "-torch" {
+			name += m[2]
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			return fmt.Errorf("compare: bad timing %q: %v", m[3], err)
+		}
+		into[name] = v
+	}
+	return sc.Err()
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: compare GO_OUTPUT [TORCH_OUTPUT...]")
+		os.Exit(2)
+	}
+	ns := map[string]float64{}
+	for _, path := range os.Args[1:] {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "compare: %v (run `make bench`)\n", err)
+			os.Exit(1)
+		}
+		err = parse(f, ns)
+		f.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	names := make([]string, 0, len(ns))
+	for n := range ns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Println("timings (ns/op):")
+	for _, n := range names {
+		fmt.Printf("  %-48s %14.0f\n", n, ns[n])
+	}
+	fmt.Println("ratios:")
+	for _, t := range targets {
+		a, okA := ns[t.num]
+		b, okB := ns[t.den]
+		if !okA || !okB {
+			fmt.Printf("  %-36s  missing (%s or %s)\n", t.name, t.num, t.den)
+			continue
+		}
+		r := a / b
+		verdict := ""
+		switch {
+		case t.max > 0 && r <= t.max, t.min > 0 && r >= t.min:
+			verdict = "met"
+		case t.max > 0 || t.min > 0:
+			verdict = "MISSED"
+		}
+		fmt.Printf("  %-36s %7.3f  target %s %s\n", t.name, r, t.what, verdict)
+	}
+}

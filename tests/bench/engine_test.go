@@ -1,0 +1,127 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+)
+
+// mlp is the benchmark network 784-512-256-20 with ReLU, written directly on
+// the engine so that the benchmark measures the engine alone.
+type mlp[T ad.Float] struct{ ws, bs []*ad.Tensor[T] }
+
+func newMLP[T ad.Float](rnd *rand.Rand, widths ...int) *mlp[T] {
+	m := &mlp[T]{}
+	for i := 1; i < len(widths); i++ {
+		w := ad.Randn[T](rnd, widths[i-1], widths[i])
+		scale := T(1 / float64(widths[i-1]))
+		for j := range w.Data {
+			w.Data[j] *= scale
+		}
+		m.ws = append(m.ws, ad.Param(w))
+		m.bs = append(m.bs, ad.Param(ad.Zeros[T](widths[i])))
+	}
+	return m
+}
+
+func (m *mlp[T]) step(x, y *ad.Tensor[T], lr T) T {
+	h := x
+	for i := range m.ws {
+		h = ad.Add(ad.MatMul(h, m.ws[i]), m.bs[i])
+		if i < len(m.ws)-1 {
+			h = ad.ReLU(h)
+		}
+	}
+	loss := ad.Sum(ad.BCEWithLogits(h, y))
+	loss.Backward()
+	for _, ps := range [][]*ad.Tensor[T]{m.ws, m.bs} {
+		for _, p := range ps {
+			for i, g := range p.Grad {
+				p.Data[i] -= lr * g
+			}
+			p.ZeroGrad()
+		}
+	}
+	return loss.Item()
+}
+
+func benchMLPStep[T ad.Float](b *testing.B) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	m := newMLP[T](rnd, 784, 512, 256, 20)
+	x := ad.Randn[T](rnd, 100, 784)
+	y := ad.Zeros[T](100, 20)
+	for i := range y.Data {
+		if rnd.IntN(2) == 1 {
+			y.Data[i] = 1
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.step(x, y, 1e-4)
+	}
+}
+
+// BenchmarkMLPStep is one SGD step of an MLP 784-512-256-20 with ReLU and the
+// summed sigmoid binary cross-entropy over a batch of 100.
+func BenchmarkMLPStep(b *testing.B) {
+	b.Logf("BLAS back end: %s", ad.Backend())
+	b.Run("float32", benchMLPStep[float32])
+	b.Run("float64", benchMLPStep[float64])
+}
+
+// BenchmarkGEMM compares a float32 matrix product through the engine (output
+// allocation and graph bookkeeping included) with the raw BLAS call into a
+// preallocated buffer: the engine's overhead.
+func BenchmarkGEMM(b *testing.B) {
+	for _, s := range [][3]int{{100, 784, 512}, {512, 512, 512}} {
+		m, k, n := s[0], s[1], s[2]
+		rnd := rand.New(rand.NewPCG(3, 4))
+		a := ad.Randn[float32](rnd, m, k)
+		w := ad.Param(ad.Randn[float32](rnd, k, n))
+		name := fmt.Sprintf("%dx%dx%d", m, k, n)
+		flops := 2 * float64(m*k*n)
+		b.Run("engine/"+name, func(b *testing.B) {
+			for b.Loop() {
+				ad.MatMul(a, w)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run("raw/"+name, func(b *testing.B) {
+			c := make([]float32, m*n)
+			for b.Loop() {
+				ad.Gemm(false, false, m, n, k, a.Data, k, w.Data, n, 0, c, n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkOpChain runs 1,000 small elementwise ops on 8-element tensors,
+// forward and backward; ns/op-elem is the time per op.
+func BenchmarkOpChain(b *testing.B) {
+	const ops = 1000
+	rnd := rand.New(rand.NewPCG(5, 6))
+	x := ad.Param(ad.Randn[float32](rnd, 8))
+	c := ad.Full[float32](0.999, 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		h := x
+		for i := range ops {
+			switch i % 4 {
+			case 0:
+				h = ad.Mul(h, c)
+			case 1:
+				h = ad.Tanh(h)
+			case 2:
+				h = ad.Add(h, c)
+			case 3:
+				h = ad.Sub(h, c)
+			}
+		}
+		ad.Sum(h).Backward()
+		x.ZeroGrad()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/ops, "ns/op-elem")
+}
