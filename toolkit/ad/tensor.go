@@ -130,8 +130,9 @@ func (t *Tensor[T]) RetainGrad() *Tensor[T] {
 	return t
 }
 
-// ZeroGrad discards the accumulated gradient.
-func (t *Tensor[T]) ZeroGrad() { t.Grad = nil }
+// ZeroGrad sets the accumulated gradient to zero. It keeps the buffer, so a
+// training loop does not allocate a parameter-sized gradient every step.
+func (t *Tensor[T]) ZeroGrad() { clear(t.Grad) }
 
 // GradTensor returns the gradient as a tensor of t's shape (zeros if no
 // gradient has arrived). It shares storage with t.Grad.
