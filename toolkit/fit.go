@@ -1,0 +1,152 @@
+package toolkit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/nn"
+	"github.com/stochgrad/stochgrad/toolkit/optim"
+	"github.com/stochgrad/stochgrad/viz"
+)
+
+// Fit is a training loop: each step computes Loss, back-propagates it and
+// lets Optimizer update Model's parameters, while a live chart and progress
+// bar (viz.Live) show the loss. A NaN or infinite loss or gradient stops the
+// loop with an error naming the step and the quantity, and the parameters
+// are restored from the last good checkpoint.
+type Fit[T ad.Float] struct {
+	// Title labels the progress view.
+	Title string
+	// Steps is the number of optimisation steps; it must be positive.
+	Steps int
+	// Model holds the parameters to train.
+	Model nn.Module[T]
+	// Optimizer updates them; nil means Adam with its defaults.
+	Optimizer optim.Optimizer[T]
+	// Loss returns the scalar to minimise at a step (counted from 1).
+	Loss func(step int) *ad.Tensor[T]
+	// Checkpoint is a file that receives the parameters every
+	// CheckpointEvery steps and at the end; empty means checkpoints are
+	// kept in memory only.
+	Checkpoint string
+	// CheckpointEvery is the checkpoint interval; zero means Steps/10.
+	CheckpointEvery int
+	// Quiet turns the progress view off.
+	Quiet bool
+}
+
+// History is what a Fit run records: the loss at every step.
+type History struct {
+	Loss []float64
+}
+
+// Last returns the mean loss over the last n steps (all if fewer).
+func (h History) Last(n int) float64 {
+	n = min(n, len(h.Loss))
+	if n == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, v := range h.Loss[len(h.Loss)-n:] {
+		s += v
+	}
+	return s / float64(n)
+}
+
+// Run trains. On error the history holds the steps completed before it.
+func (f *Fit[T]) Run() (History, error) {
+	var h History
+	if f.Steps <= 0 || f.Model == nil || f.Loss == nil {
+		return h, fmt.Errorf("toolkit: Fit needs Steps > 0 (got %d), a Model and a Loss", f.Steps)
+	}
+	opt := f.Optimizer
+	if opt == nil {
+		opt = &optim.Adam[T]{}
+	}
+	every := f.CheckpointEvery
+	if every <= 0 {
+		every = max(1, f.Steps/10)
+	}
+	params := nn.Collect(f.Model)
+	good := snapshot(params)
+	var live *viz.Live
+	if !f.Quiet {
+		live = &viz.Live{Title: f.Title, Steps: f.Steps}
+		defer live.Done()
+	}
+	fail := func(step int, err error) (History, error) {
+		restore(params, good)
+		for _, p := range params {
+			p.ZeroGrad()
+		}
+		return h, fmt.Errorf("toolkit: %s step %d: %w (parameters restored to the last good checkpoint)", f.name(), step, err)
+	}
+	for step := 1; step <= f.Steps; step++ {
+		loss := f.Loss(step)
+		v := float64(loss.Item())
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fail(step, fmt.Errorf("loss is %v", v))
+		}
+		loss.Backward()
+		if err := opt.Step(params); err != nil {
+			var nf *optim.NonFiniteError
+			if errors.As(err, &nf) {
+				return fail(step, err)
+			}
+			return h, fmt.Errorf("toolkit: %s step %d: %w", f.name(), step, err)
+		}
+		for _, p := range params {
+			p.ZeroGrad()
+		}
+		h.Loss = append(h.Loss, v)
+		if live != nil {
+			live.Step(step, v)
+		}
+		if step%every == 0 || step == f.Steps {
+			if finite(params) {
+				good = snapshot(params)
+			}
+			if f.Checkpoint != "" {
+				if err := nn.SaveFile(f.Checkpoint, f.Model); err != nil {
+					return h, fmt.Errorf("toolkit: %s step %d: checkpoint: %w", f.name(), step, err)
+				}
+			}
+		}
+	}
+	return h, nil
+}
+
+func (f *Fit[T]) name() string {
+	if f.Title == "" {
+		return "Fit"
+	}
+	return fmt.Sprintf("Fit %q", f.Title)
+}
+
+// finite reports whether every parameter value is finite.
+func finite[T ad.Float](ps []*ad.Tensor[T]) bool {
+	for _, p := range ps {
+		for _, v := range p.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func snapshot[T ad.Float](ps []*ad.Tensor[T]) [][]T {
+	out := make([][]T, len(ps))
+	for i, p := range ps {
+		out[i] = append([]T(nil), p.Data...)
+	}
+	return out
+}
+
+func restore[T ad.Float](ps []*ad.Tensor[T], s [][]T) {
+	for i, p := range ps {
+		copy(p.Data, s[i])
+	}
+}

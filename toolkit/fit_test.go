@@ -1,0 +1,122 @@
+package toolkit
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/nn"
+	"github.com/stochgrad/stochgrad/toolkit/optim"
+)
+
+func TestFitMinimisesAndCheckpoints(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 1))
+	x := ad.Randn[float64](rnd, 64, 3)
+	wTrue := ad.New([]float64{1, -2, 0.5}, 3, 1)
+	y := ad.MatMul(x, wTrue)
+	lin := nn.NewLinear[float64](rnd, 3, 1)
+	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	f := Fit[float64]{
+		Steps: 300, Model: lin, Quiet: true, Checkpoint: ckpt,
+		Optimizer: &optim.Adam[float64]{LR: 0.05},
+		Loss:      func(int) *ad.Tensor[float64] { return ad.Mean(ad.Square(ad.Sub(lin.Forward(x), y))) },
+	}
+	h, err := f.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Loss) != 300 || h.Last(10) > 1e-3*h.Loss[0] {
+		t.Fatalf("loss %v → %v over %d steps", h.Loss[0], h.Last(10), len(h.Loss))
+	}
+	saved := nn.NewLinear[float64](rnd, 3, 1)
+	if err := nn.LoadFile(ckpt, saved); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range saved.W.Data {
+		if v != lin.W.Data[i] {
+			t.Fatal("the final checkpoint does not hold the final parameters")
+		}
+	}
+}
+
+// TestFitStopsOnNaN checks that a NaN stops training with an error naming
+// the step and the quantity, and that the parameters come back from the last
+// good checkpoint rather than staying corrupt.
+func TestFitStopsOnNaN(t *testing.T) {
+	for _, where := range []string{"loss", "gradient"} {
+		w := ad.Param(ad.New([]float64{1, 2}, 2))
+		f := Fit[float64]{
+			Steps: 20, Model: nn.ParamList[float64]{w}, Quiet: true, CheckpointEvery: 5,
+			Optimizer: &optim.SGD[float64]{LR: 0.1},
+			Loss: func(step int) *ad.Tensor[float64] {
+				if step == 8 {
+					if where == "loss" {
+						return ad.MulScalar(ad.Sum(w), math.NaN())
+					}
+					return ad.Sum(ad.Sqrt(ad.MulScalar(w, 0))) // value 0, gradient 0·∞ = NaN
+				}
+				return ad.Sum(ad.Square(w))
+			},
+		}
+		h, err := f.Run()
+		if err == nil || !strings.Contains(err.Error(), "step 8") {
+			t.Fatalf("%s: error %v, want one naming step 8", where, err)
+		}
+		if len(h.Loss) != 7 {
+			t.Fatalf("%s: history has %d steps, want 7", where, len(h.Loss))
+		}
+		// The last checkpoint was after step 5: w = (1, 2)·0.8⁵.
+		for i, v := range w.Data {
+			if want := float64(i+1) * math.Pow(0.8, 5); math.Abs(v-want) > 1e-12 {
+				t.Fatalf("%s: w = %v after restore, want the step-5 values", where, w.Data)
+			}
+		}
+	}
+}
+
+func TestCachedComputesOnce(t *testing.T) {
+	t.Setenv("STOCHGRAD_CACHE", t.TempDir())
+	calls := 0
+	compute := func() ([]float64, error) { calls++; return []float64{1, 2.5}, nil }
+	for range 2 {
+		v, err := Cached("sweep/τ", map[string]int{"n": 3}, compute)
+		if err != nil || len(v) != 2 || v[1] != 2.5 {
+			t.Fatalf("Cached = %v, %v", v, err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("computed %d times, want 1", calls)
+	}
+	if _, err := Cached("sweep/τ", map[string]int{"n": 4}, compute); err != nil || calls != 2 {
+		t.Fatal("other settings must be another entry")
+	}
+	// A corrupt entry is recomputed.
+	files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json"))
+	for _, f := range files {
+		os.WriteFile(f, []byte("{not json"), 0o644)
+	}
+	if _, err := Cached("sweep/τ", map[string]int{"n": 4}, compute); err != nil || calls != 3 {
+		t.Fatalf("corrupt entry: err %v, calls %d", err, calls)
+	}
+	if err := Uncache("sweep/τ"); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json")); len(files) != 0 {
+		t.Fatalf("Uncache left %v", files)
+	}
+}
+
+func TestPick(t *testing.T) {
+	t.Setenv("STOCHGRAD_QUICK", "1")
+	if Pick(1, 2) != 1 || !Quick() {
+		t.Fatal("quick mode not seen")
+	}
+	t.Setenv("STOCHGRAD_QUICK", "")
+	if Pick(1, 2) != 2 {
+		t.Fatal("full mode not seen")
+	}
+}
