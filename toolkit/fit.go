@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
@@ -68,6 +70,11 @@ func (f *Fit[T]) Run() (History, error) {
 	every := f.CheckpointEvery
 	if every <= 0 {
 		every = max(1, f.Steps/10)
+	}
+	if f.Checkpoint != "" {
+		if err := os.MkdirAll(filepath.Dir(f.Checkpoint), 0o755); err != nil {
+			return h, fmt.Errorf("toolkit: %s: checkpoint directory: %w", f.name(), err)
+		}
 	}
 	params := nn.Collect(f.Model)
 	good := snapshot(params)

@@ -19,7 +19,7 @@ func TestFitMinimisesAndCheckpoints(t *testing.T) {
 	wTrue := ad.New([]float64{1, -2, 0.5}, 3, 1)
 	y := ad.MatMul(x, wTrue)
 	lin := nn.NewLinear[float64](rnd, 3, 1)
-	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	ckpt := filepath.Join(t.TempDir(), "new", "dir", "lin.ckpt")
 	f := Fit[float64]{
 		Steps: 300, Model: lin, Quiet: true, Checkpoint: ckpt,
 		Optimizer: &optim.Adam[float64]{LR: 0.05},
