@@ -1,0 +1,173 @@
+package estimators
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+)
+
+// EReinforce is the score-function estimator with the score of the
+// exponentials (E-REINFORCE): for each sample E ~ p(E; θ) it weights
+// f(z(E)) by ∇θ log p(E) = 1 − λ⊙E. The surrogate differentiates
+// log p(E) = Σ_e (θ_e − E_e·exp θ_e) with E held fixed, which is finite
+// everywhere (the reference masks unused entries of log p with +∞ and relies
+// on the gradient alone). Variables in no candidate set of the sample's
+// trace get zero score: they do not influence z, so leaving them out keeps
+// the estimator unbiased and lowers its variance.
+//
+// Samples is the number of independent draws, default 1. With LeaveOneOut
+// (E-REINFORCE+) each sample's baseline is the mean of f over the others,
+// g = 1/(S−1)·Σ_j (f_j − mean f)·score_j, which needs Samples ≥ 2.
+//
+// Estimate draws, for each sample in turn, one uniform per variable from rnd
+// (in index order); EReinforce, TReinforce and TraceRELAX with equal seeds
+// see the same exponentials.
+type EReinforce[T ad.Float] struct {
+	Structure   Structure
+	Samples     int
+	LeaveOneOut bool
+}
+
+// TReinforce is the score-function estimator with the score of the
+// execution trace (T-REINFORCE): it weights f(z) by ∇θ log p(T), the
+// gradient of TraceLogProb. It is the Rao-Blackwellisation of EReinforce,
+// E[∇ log p(E) | T] = ∇ log p(T), so with the same f its variance is never
+// larger. Samples and LeaveOneOut (T-REINFORCE+) are as for EReinforce, and
+// so is the order of draws.
+type TReinforce[T ad.Float] struct {
+	Structure   Structure
+	Samples     int
+	LeaveOneOut bool
+}
+
+// Estimate returns the estimate of ∇θ E[f(z)] for the logits, which may have
+// any shape of Structure.Len() elements; f receives z of shape
+// [Samples, logits' shape...].
+func (r EReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+	const op = "EReinforce"
+	d := rgmDraw(op, rnd, r.Structure, logits, rgmSamples(op, r.Samples, r.LeaveOneOut), false)
+	fv, coef := rgmCoefficients(op, f, d, logits.Shape(), r.LeaveOneOut)
+	s, n := len(d.e), len(d.theta)
+	e, mask := make([]T, s*n), make([]T, s*n)
+	for i := range s {
+		used := d.tr[i].Used(n)
+		for k := range n {
+			e[i*n+k] = T(d.e[i][k])
+			if used[k] {
+				mask[i*n+k] = 1
+			}
+		}
+	}
+	// log p(E_i) = Σ_k mask·(θ_k − E_ik·exp θ_k), with E held fixed.
+	theta := ad.Reshape(logits, 1, n)
+	lp := ad.Sum(ad.Mul(ad.Sub(theta, ad.Mul(ad.New(e, s, n), ad.Exp(theta))), ad.New(mask, s, n)), 1)
+	return Estimate[T]{Value: T(fv), Surrogate: ad.Sum(ad.Mul(lp, coef)), Samples: s}
+}
+
+// Estimate returns the estimate of ∇θ E[f(z)] for the logits, which may have
+// any shape of Structure.Len() elements; f receives z of shape
+// [Samples, logits' shape...].
+func (r TReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+	const op = "TReinforce"
+	d := rgmDraw(op, rnd, r.Structure, logits, rgmSamples(op, r.Samples, r.LeaveOneOut), false)
+	fv, coef := rgmCoefficients(op, f, d, logits.Shape(), r.LeaveOneOut)
+	lps := make([]*ad.Tensor[T], len(d.tr))
+	for i, tr := range d.tr {
+		lps[i] = TraceLogProb(logits, tr)
+	}
+	return Estimate[T]{Value: T(fv), Surrogate: ad.Sum(ad.Mul(ad.Stack(0, lps...), coef)), Samples: len(d.tr)}
+}
+
+// rgmDraws holds S draws of a structure at logits theta.
+type rgmDraws struct {
+	theta []float64
+	e, z  [][]float64 // exponentials and indicators
+	tr    []Trace
+	cond  []rgmCond // conditional samples E | T (RELAX only)
+}
+
+// rgmDraw draws S samples, one uniform per variable for each E, and then,
+// if cond, a conditional sample E | T for each, again one uniform per
+// variable. Drawing all the Es first gives every estimator of the family
+// the same exponentials from the same seed.
+func rgmDraw[T ad.Float](op string, rnd *rand.Rand, st Structure, logits *ad.Tensor[T], s int, cond bool) rgmDraws {
+	if st == nil {
+		panic(fmt.Sprintf("estimators.%s: nil Structure", op))
+	}
+	n := st.Len()
+	if logits.Len() != n {
+		panic(fmt.Sprintf("estimators.%s: logits of shape %v for a structure of %d variables", op, logits.Shape(), n))
+	}
+	d := rgmDraws{theta: rgmFloat64s(logits.Data)}
+	for range s {
+		e, z := make([]float64, n), make([]float64, n)
+		for k := range e {
+			e[k] = rgmStdExp(rnd) * rgmExpNeg(d.theta[k])
+		}
+		d.e, d.z, d.tr = append(d.e, e), append(d.z, z), append(d.tr, st.Trace(z, e))
+	}
+	if cond {
+		eps := make([]float64, n)
+		for _, tr := range d.tr {
+			for k := range eps {
+				eps[k] = rgmStdExp(rnd)
+			}
+			var c rgmCond
+			c.sample(d.theta, tr, eps)
+			d.cond = append(d.cond, c)
+		}
+	}
+	return d
+}
+
+// rgmCoefficients evaluates f on the draws and returns the mean of f and the
+// weight of each sample's score: f_i/S, or (f_i − mean f)/(S−1) with the
+// leave-one-out baseline.
+func rgmCoefficients[T ad.Float](op string, f Func[T], d rgmDraws, shape []int, loo bool) (float64, *ad.Tensor[T]) {
+	fv := rgmEval(op, f, d, shape)
+	s, mean := len(fv), rgmMean(fv)
+	coef := make([]T, s)
+	for i, v := range fv {
+		if loo {
+			coef[i] = T((v - mean) / float64(s-1))
+		} else {
+			coef[i] = T(v / float64(s))
+		}
+	}
+	return mean, ad.New(coef, s)
+}
+
+// rgmEval calls f on the stacked indicators, of shape [S, shape...].
+func rgmEval[T ad.Float](op string, f Func[T], d rgmDraws, shape []int) []float64 {
+	s, n := len(d.z), len(d.theta)
+	z := make([]T, s*n)
+	for i, zi := range d.z {
+		for k, v := range zi {
+			z[i*n+k] = T(v)
+		}
+	}
+	return rgmFloat64s(eval(op, f, ad.New(z, append([]int{s}, shape...)...)).Data)
+}
+
+// rgmSamples returns the number of samples, checking the configuration.
+func rgmSamples(op string, samples int, loo bool) int {
+	if samples < 0 {
+		panic(fmt.Sprintf("estimators.%s: negative Samples %d", op, samples))
+	}
+	if samples == 0 {
+		samples = 1
+	}
+	if loo && samples < 2 {
+		panic(fmt.Sprintf("estimators.%s: LeaveOneOut needs Samples ≥ 2 (each sample's baseline is the mean of the others), got %d", op, samples))
+	}
+	return samples
+}
+
+func rgmMean(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m += x
+	}
+	return m / float64(len(v))
+}
