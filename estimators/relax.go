@@ -1,0 +1,266 @@
+package estimators
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+)
+
+// RELAX is the RELAX estimator (Grathwohl, Choi, Wu, Roeder and Duvenaud
+// 2018) for Bernoulli and categorical variables. The sample b = H(z) is a
+// deterministic function of continuous noise, z = l + logistic (or Gumbel)
+// noise, and z̃ ~ p(z | b) is drawn reparameterised in the logits l with b
+// fixed (the conditional sample of REBAR). For any control variate c of z
+// the estimate
+//
+//	[f(b) − c(z̃)]·∇log p(b) + ∇c(z) − ∇c(z̃)
+//
+// is unbiased. Here c(z) = η·f(σ_λ(z)) + r(z): the objective at the
+// Concrete relaxation σ_λ (σ(·/λ) or softmax(·/λ)) plus a learned
+// residual r (Residual, for example a small network of z). With Residual
+// nil this is REBAR.
+//
+// # Tuning the control variate
+//
+// η, λ and r's parameters are chosen, as in the papers, to minimise the
+// estimator's variance, by gradient descent on mean_s ‖g_s‖² (g_s the
+// estimate from sample s, with respect to the logits), whose expectation
+// is the total variance plus a term that does not depend on them. Its
+// gradient needs ∂g/∂φ, a mixed second derivative that the engine's single
+// backward pass cannot give. We use instead, for a random sign vector ε
+// (Hutchinson), ‖g‖² = E_ε⟨g, ε⟩², so that
+//
+//	∇_φ E‖g‖² = E[2·⟨g, ε⟩·∇_φ⟨g, ε⟩],
+//	⟨g, ε⟩ = [f(b) − c(z̃)]·⟨∇log p(b), ε⟩ + D_ε c(z(l)) − D_ε c(z̃(l)),
+//
+// where the directional derivatives along ε in the logits are central
+// differences, D_ε c(z(l)) ≈ [c(z(l+hε)) − c(z(l−hε))]/2h with the same
+// noise (h = ∛(machine ε): error O(h²)), and ⟨∇log p(b), ε⟩ is in closed
+// form. ∇_φ of this expression is first order, so one ordinary Backward
+// gives an unbiased (up to O(h²)) estimate of the variance gradient for
+// any critic, at the price of the extra noise of ε (⟨g, ε⟩² estimates
+// ‖g‖² with a relative standard deviation of at most √2). Tuning is on
+// when Eta or LogTemperature requires gradients or Residual is set.
+//
+// The Surrogate carries both gradients, as TraceRELAX's does: Backward puts
+// the estimate of ∇E[f] into the logits (and whatever produced them), mean
+// ∇f(b) into f's own parameters if it has any, and the variance gradient
+// into η, log λ and r's parameters, nothing else. Terms that would leak
+// into the wrong parameters are cancelled by subtracting the same
+// computation with stopped inputs (exact up to rounding). One minimising
+// optimizer over all of them reproduces the papers' training; when
+// maximising, negate f rather than the Surrogate.
+//
+// # Draws and cost
+//
+// The estimate draws from rnd S·n uniforms for z (n the number of logits,
+// row-major over [S, logits' shape]), then S·n for z̃, then, when tuning,
+// S·n random signs (one rnd.Uint64 each). Each sample costs one evaluation
+// of f at b and four at relaxed points, and when tuning ten more: five at
+// perturbed points and five again with φ stopped, for the cancellation
+// (none of the relaxed ones when η is a constant zero). Samples in the
+// Estimate counts them. f and Residual are called with batches of these
+// rows, so they must treat rows independently.
+type RELAX[T ad.Float] struct {
+	// Samples is the number S of samples. Zero means 1.
+	Samples int
+	// Eta is η, a one-element tensor; nil means 1. Make it an ad.Param leaf
+	// to tune it; a constant zero drops the relaxed term from c.
+	Eta *ad.Tensor[T]
+	// LogTemperature is log λ, a one-element tensor; nil means λ = ½.
+	LogTemperature *ad.Tensor[T]
+	// Residual is r(z): it receives pre-activations of shape
+	// [m, logits' shape...] and returns shape [m]. Nil means none.
+	Residual Func[T]
+}
+
+// Bernoulli returns the estimate for independent Bernoulli variables with
+// the given logits, of any shape; f receives samples of shape
+// [m, logits' shape...], binary or relaxed, and returns shape [m].
+func (r RELAX[T]) Bernoulli(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+	return r.estimate("RELAX.Bernoulli", bernoulliFamily[T]{}, rnd, logits, f)
+}
+
+// Categorical returns the estimate for categorical variables with logits
+// of shape [...batch, K]; f receives one-hot or relaxed samples of shape
+// [m, ...batch, K] and returns shape [m].
+func (r RELAX[T]) Categorical(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+	if logits.Rank() == 0 || logits.Dim(-1) == 0 {
+		panic(fmt.Sprintf("estimators.RELAX.Categorical: logits of shape %v have no category axis", logits.Shape()))
+	}
+	return r.estimate("RELAX.Categorical", categoricalFamily[T]{}, rnd, logits, f)
+}
+
+// critic evaluates c(x) = η·f(σ_λ(x)) + r(x) on a batch of
+// pre-activations x of shape [m, ...].
+type critic[T ad.Float] struct {
+	op          string
+	fam         family[T]
+	f, residual Func[T]
+	eta, lambda *ad.Tensor[T]
+	useF        bool
+	evals       int // rows of f evaluated so far
+}
+
+// relaxed returns η·f(σ_λ(x)), with η and λ stopped if asked, or nil when
+// c has no relaxed term.
+func (c *critic[T]) relaxed(x *ad.Tensor[T], stopped bool) *ad.Tensor[T] {
+	if !c.useF {
+		return nil
+	}
+	eta, lambda := c.eta, c.lambda
+	if stopped {
+		eta, lambda = ad.StopGradient(eta), ad.StopGradient(lambda)
+	}
+	c.evals += x.Dim(0)
+	return ad.Mul(eta, eval(c.op, c.f, c.fam.relax(x, lambda)))
+}
+
+// resid returns r(x), or nil without a residual.
+func (c *critic[T]) resid(x *ad.Tensor[T]) *ad.Tensor[T] {
+	if c.residual == nil {
+		return nil
+	}
+	return eval(c.op, c.residual, x)
+}
+
+// sum returns a + b where nil is zero, and zeros of length m if both are.
+func sumOrZero[T ad.Float](a, b *ad.Tensor[T], m int) *ad.Tensor[T] {
+	switch {
+	case a == nil && b == nil:
+		return ad.Zeros[T](m)
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return ad.Add(a, b)
+}
+
+func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+	n := positiveOr(op, "Samples", r.Samples, 1)
+	shape := append([]int{n}, logits.Shape()...)
+	l := ad.Add(logits, ad.Zeros[T](shape...)) // [S, ...], gradients summed back into logits
+	size := l.Len()
+	u, v := openUniforms(rnd, size), openUniforms(rnd, size)
+
+	z := fam.z(l, u)
+	b := fam.hard(z)
+	zt := fam.cond(l, b, v)
+	fb := eval(op, f, b)
+	logp := perSample(op, fam.logProb(logits, b), n)
+
+	c := &critic[T]{op: op, fam: fam, f: f, residual: r.Residual, evals: n}
+	c.eta = oneElement(op, "Eta", r.Eta, 1)
+	c.lambda = ad.Scalar(T(0.5))
+	if r.LogTemperature != nil {
+		c.lambda = ad.Exp(oneElement(op, "LogTemperature", r.LogTemperature, 0))
+	}
+	c.useF = c.eta.RequiresGrad() || c.eta.Item() != 0
+
+	// The estimate: c(z) − c(stop z) and c(z̃) − c(stop z̃) carry ∇_l c and
+	// nothing to φ or f's parameters.
+	zd, ztd := ad.StopGradient(z), ad.StopGradient(zt)
+	x1 := ad.Concat(0, z, zd, zt, ztd)
+	c1 := sumOrZero(c.relaxed(x1, false), c.resid(x1), 4*n)
+	part := func(t *ad.Tensor[T], i int) *ad.Tensor[T] { return ad.Slice(t, 0, i*n, (i+1)*n) }
+	fv := fb.Float64s()
+	coef := make([]T, n)
+	for s := range coef {
+		coef[s] = T(fv[s] - float64(c1.Data[2*n+s]))
+	}
+	sur := ad.Mean(ad.Mul(ad.New(coef, n), logp))
+	sur = ad.Add(sur, ad.Mean(ad.Sub(part(c1, 0), part(c1, 1))))
+	sur = ad.Sub(sur, ad.Mean(ad.Sub(part(c1, 2), part(c1, 3))))
+	sur = addPathwise(sur, fb)
+
+	if c.eta.RequiresGrad() || c.lambda.RequiresGrad() || r.Residual != nil {
+		sur = ad.Add(sur, r.variance(c, rnd, l, b, u, v, ztd, fv))
+	}
+	return Estimate[T]{Value: T(mean(fv)), Surrogate: sur, Samples: c.evals}
+}
+
+// variance returns a scalar whose gradient with respect to φ (η, log λ and
+// the residual's parameters) estimates ∇_φ mean_s ‖g_s‖², and whose
+// gradient with respect to anything else is zero up to rounding.
+func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, v []float64, ztd *ad.Tensor[T], fb []float64) *ad.Tensor[T] {
+	n := l.Dim(0)
+	size := l.Len()
+	per := size / n
+	eps := make([]float64, size)
+	for i := range eps {
+		eps[i] = float64(rnd.Uint64()>>63)*2 - 1
+	}
+	h := fdStep[T]()
+	lc := ad.StopGradient(l)
+	score := c.fam.score(lc, b)
+	a := make([]float64, n) // ⟨∇log p(b_s), ε_s⟩
+	lp, lm := ad.Zeros[T](l.Shape()...), ad.Zeros[T](l.Shape()...)
+	for i, e := range eps {
+		a[i/per] += score[i] * e
+		lp.Data[i] = lc.Data[i] + T(h*e)
+		lm.Data[i] = lc.Data[i] - T(h*e)
+	}
+	x := ad.Concat(0, ztd, c.fam.z(lp, u), c.fam.z(lm, u), c.fam.cond(lp, b, v), c.fam.cond(lm, b, v))
+
+	// directional returns ⟨g_s, ε_s⟩ − f(b_s)·a_s for critic values cv.
+	aNeg := make([]T, n)
+	for s := range aNeg {
+		aNeg[s] = T(-a[s])
+	}
+	directional := func(cv *ad.Tensor[T]) *ad.Tensor[T] {
+		part := func(i int) *ad.Tensor[T] { return ad.Slice(cv, 0, i*n, (i+1)*n) }
+		fd := ad.Add(ad.Sub(part(1), part(2)), ad.Sub(part(4), part(3)))
+		return ad.Add(ad.Mul(ad.New(aNeg, n), part(0)), ad.MulScalar(fd, T(1/(2*h))))
+	}
+	res := c.resid(x)
+	w := directional(sumOrZero(c.relaxed(x, false), res, 5*n))
+	coef := make([]T, n)
+	for s := range coef {
+		coef[s] = T(2 * (fb[s]*a[s] + float64(w.Data[s])) / float64(n))
+	}
+	loss := ad.Sum(ad.Mul(ad.New(coef, n), w))
+
+	// The same with φ stopped is what f's own parameters received above:
+	// subtract it.
+	if fs := c.relaxed(x, true); fs != nil && fs.RequiresGrad() {
+		if res != nil {
+			fs = ad.Add(fs, ad.StopGradient(res))
+		}
+		loss = ad.Sub(loss, ad.Sum(ad.Mul(ad.New(coef, n), directional(fs))))
+	}
+	return loss
+}
+
+// oneElement returns t reshaped to a scalar, or the constant def if t is
+// nil; it panics if t has more than one element.
+func oneElement[T ad.Float](op, field string, t *ad.Tensor[T], def T) *ad.Tensor[T] {
+	if t == nil {
+		return ad.Scalar(def)
+	}
+	if t.Len() != 1 {
+		panic(fmt.Sprintf("estimators.%s: %s has shape %v; it must have one element", op, field, t.Shape()))
+	}
+	return ad.Reshape(t)
+}
+
+// openUniforms returns n uniforms in the open interval (0, 1), one
+// rnd.Uint64 each.
+func openUniforms(rnd *rand.Rand, n int) []float64 {
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = (float64(rnd.Uint64()>>11) + 0.5) / (1 << 53)
+	}
+	return u
+}
+
+// fdStep returns ∛ of the machine epsilon of T, the step of a central
+// difference with the smallest total error.
+func fdStep[T ad.Float]() float64 {
+	if float64(T(math.Pi)) != math.Pi {
+		return math.Cbrt(0x1p-23)
+	}
+	return math.Cbrt(0x1p-52)
+}
