@@ -37,3 +37,44 @@ func gammaVariate(rnd *rand.Rand, a float64) float64 {
 		}
 	}
 }
+
+// marsagliaTsang draws Gamma(a, 1) for one fixed shape a ≥ 1 with the
+// constants of Marsaglia and Tsang's method computed once.
+type marsagliaTsang struct{ d, c float64 }
+
+func newMarsagliaTsang(a float64) marsagliaTsang {
+	d := a - 1.0/3
+	return marsagliaTsang{d: d, c: 1 / math.Sqrt(9*d)}
+}
+
+// draw makes the same rnd calls as gammaVariate(rnd, a).
+func (m marsagliaTsang) draw(rnd *rand.Rand) float64 {
+	for {
+		x := rnd.NormFloat64()
+		v := 1 + m.c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := uniformOpen(rnd)
+		x2 := x * x
+		if u < 1-0.0331*x2*x2 {
+			return m.d * v
+		}
+		if math.Log(u) < 0.5*x2+m.d*(1-v+math.Log(v)) {
+			return m.d * v
+		}
+	}
+}
+
+// powInt returns u^k for an integer k ≥ 0 by repeated squaring.
+func powInt(u float64, k int) float64 {
+	r := 1.0
+	for ; k > 0; k >>= 1 {
+		if k&1 == 1 {
+			r *= u
+		}
+		u *= u
+	}
+	return r
+}

@@ -61,13 +61,20 @@ func (d SumOfGamma[T]) params() (k, s int) {
 // number of rnd.NormFloat64 and rnd.Uint64 calls).
 func (d SumOfGamma[T]) Noise(rnd *rand.Rand, shape ...int) *ad.Tensor[T] {
 	k, s := d.params()
-	a, logS := 1/float64(k), math.Log(float64(s))
+	logS := math.Log(float64(s))
+	// Gamma(1/k) = Gamma(1 + 1/k)·U^k: the boost's exponent 1/a is the
+	// integer k, so it needs no logarithm or exponential.
+	boosted := newMarsagliaTsang(1 + 1/float64(k))
+	scale := make([]float64, s+1) // k/i
+	for i := 1; i <= s; i++ {
+		scale[i] = float64(k) / float64(i)
+	}
 	out := ad.Zeros[T](shape...)
 	for j := range out.Data {
 		sum := 0.0
 		for i := 1; i <= s; i++ {
 			// Gamma(1/k, rate i/k) = (k/i)·Gamma(1/k, rate 1)
-			sum += float64(k) / float64(i) * gammaVariate(rnd, a)
+			sum += scale[i] * boosted.draw(rnd) * powInt(uniformOpen(rnd), k)
 		}
 		out.Data[j] = T((sum - logS) / float64(k))
 	}
