@@ -18,24 +18,7 @@ func gammaVariate(rnd *rand.Rand, a float64) float64 {
 		g := gammaVariate(rnd, a+1)
 		return math.Exp(math.Log(g) + math.Log(uniformOpen(rnd))/a)
 	}
-	d := a - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := rnd.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		u := uniformOpen(rnd)
-		x2 := x * x
-		if u < 1-0.0331*x2*x2 { // squeeze: accepts most draws without a logarithm
-			return d * v
-		}
-		if math.Log(u) < 0.5*x2+d*(1-v+math.Log(v)) {
-			return d * v
-		}
-	}
+	return newMarsagliaTsang(a).draw(rnd)
 }
 
 // marsagliaTsang draws Gamma(a, 1) for one fixed shape a ≥ 1 with the
@@ -47,7 +30,7 @@ func newMarsagliaTsang(a float64) marsagliaTsang {
 	return marsagliaTsang{d: d, c: 1 / math.Sqrt(9*d)}
 }
 
-// draw makes the same rnd calls as gammaVariate(rnd, a).
+// draw returns one Gamma(a, 1) draw.
 func (m marsagliaTsang) draw(rnd *rand.Rand) float64 {
 	for {
 		x := rnd.NormFloat64()
@@ -58,7 +41,7 @@ func (m marsagliaTsang) draw(rnd *rand.Rand) float64 {
 		v = v * v * v
 		u := uniformOpen(rnd)
 		x2 := x * x
-		if u < 1-0.0331*x2*x2 {
+		if u < 1-0.0331*x2*x2 { // squeeze: accepts most draws without a logarithm
 			return m.d * v
 		}
 		if math.Log(u) < 0.5*x2+m.d*(1-v+math.Log(v)) {
