@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,9 +89,47 @@ func TestNotebooks(t *testing.T) {
 			for _, err := range CheckNotebook(res, Expectations[names[i]]) {
 				t.Error(err)
 			}
+			checkChartsDraw(t, res)
 		})
 	}
 }
+
+// chartMarker occurs once in the script of every chart viz displays.
+const chartMarker = "window.echarts.init(el)"
+
+// checkChartsDraw exports an executed notebook to HTML with nbconvert, as a
+// reader would see it, and checks in headless Chromium that every chart
+// among its outputs draws: one canvas per chart.
+func checkChartsDraw(t *testing.T, res *kernel.Result) {
+	t.Helper()
+	charts := 0
+	for _, c := range res.Notebook.Cells {
+		for _, o := range c.Outputs {
+			if html, ok := o.Data["text/html"].(string); ok {
+				charts += strings.Count(html, chartMarker)
+			}
+		}
+	}
+	if charts == 0 {
+		return
+	}
+	RequireChromium(t)
+	dir := t.TempDir()
+	out, err := exec.Command(nbconvert, "nbconvert", "--to", "html", "--output-dir", dir, res.OutPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s nbconvert %s: %v\n%s", nbconvert, res.OutPath, err, out)
+	}
+	html := filepath.Join(dir, strings.TrimSuffix(filepath.Base(res.OutPath), ".ipynb")+".html")
+	if got := CountCanvases(t, html); got != charts {
+		t.Errorf("%s: %d canvases drawn in headless Chromium for %d charts", html, got, charts)
+	} else {
+		t.Logf("%s: all %d charts draw", filepath.Base(html), charts)
+	}
+}
+
+// nbconvert is Debian's jupyter (a python3 on PATH may be another
+// interpreter without nbconvert).
+const nbconvert = "/usr/bin/jupyter"
 
 func TestExpectationsTable(t *testing.T) {
 	for nb, exps := range Expectations {
