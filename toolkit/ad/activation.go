@@ -77,13 +77,29 @@ func ReLU[T Float](a *Tensor[T]) *Tensor[T] {
 		for i, v := range x {
 			y[i] = max(v, 0)
 		}
-	}, func(ga, g, x, _ []T) {
+	}, reluGrad[T])
+}
+
+// reluGrad adds g where x > 0 to ga. It selects with bit masks instead of a
+// branch: on the signs of pre-activations a branch is mispredicted half the
+// time, which made it the costliest elementwise op of an MLP step.
+func reluGrad[T Float](ga, g, x, _ []T) {
+	switch ga := any(ga).(type) {
+	case []float32:
+		g, x := any(g).([]float32)[:len(ga)], any(x).([]float32)[:len(ga)]
 		for i := range ga {
-			if x[i] > 0 {
-				ga[i] += g[i]
-			}
+			s := int32(math.Float32bits(x[i]))
+			m := uint32((-s & ^s) >> 31) // all ones iff x > 0 (not ±0, not negative)
+			ga[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
 		}
-	})
+	case []float64:
+		g, x := any(g).([]float64)[:len(ga)], any(x).([]float64)[:len(ga)]
+		for i := range ga {
+			s := int64(math.Float64bits(x[i]))
+			m := uint64((-s & ^s) >> 63)
+			ga[i] += math.Float64frombits(math.Float64bits(g[i]) & m)
+		}
+	}
 }
 
 // LeakyReLU returns a where a > 0 and slope·a elsewhere.

@@ -231,3 +231,22 @@ func TestShapeMismatchPanicsNamingOpAndShapes(t *testing.T) {
 		}()
 	}
 }
+
+// TestReLUGradAtSpecialValues pins the bit-mask selection of ReLU's
+// gradient: 1 for positive inputs (denormals and +Inf included), 0 for
+// zeros of either sign, negatives and -Inf.
+func TestReLUGradAtSpecialValues(t *testing.T) {
+	xs := []float64{2, 5e-324, math.Inf(1), 0, math.Copysign(0, -1), -3, -5e-324, math.Inf(-1)}
+	want := []float64{1, 1, 1, 0, 0, 0, 0, 0}
+	x64 := Param(New(append([]float64(nil), xs...), len(xs)))
+	Sum(ReLU(x64)).Backward()
+	x32 := Param(Convert[float32](New(append([]float64(nil), xs...), len(xs))))
+	x32.Data[1] = math.SmallestNonzeroFloat32
+	x32.Data[6] = -math.SmallestNonzeroFloat32
+	Sum(ReLU(x32)).Backward()
+	for i := range xs {
+		if x64.Grad[i] != want[i] || float64(x32.Grad[i]) != want[i] {
+			t.Errorf("ReLU'(%v) = %v (float64), %v (float32), want %v", xs[i], x64.Grad[i], x32.Grad[i], want[i])
+		}
+	}
+}
