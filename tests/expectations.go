@@ -34,7 +34,34 @@ var Expectations = map[string][]Expectation{
 				"the midpoint between the upper bound 155.6 + ln 10 = 157.9 on that entropy and the best model " +
 				"without a latent variable (508.5 nats), as in toolkit/models' VAE test"},
 	},
-	"03_recursive_gumbel_max.ipynb": rgmExpectations(),
+	"01_gumbel_softmax_concrete.ipynb": relaxationExpectations,
+	"03_recursive_gumbel_max.ipynb":    rgmExpectations(),
+}
+
+// relaxationExpectations check Jang et al. (2017) and Maddison et al.
+// (2017): the Concrete relaxation's bias shrinks and its variance grows as
+// τ → 0, straight-through is biased but of low variance. Margins are in
+// standard errors measured in quick mode; exact values come from
+// enumeration.
+var relaxationExpectations = []Expectation{
+	{Name: "gs_bias_tau2", Min: 0.47, Max: 0.53, Source: "Gumbel-Softmax bias norm at τ=2 (quick 0.498, full 0.498); noise floor 0.002: > 10 SE each side"},
+	{Name: "gs_bias_tau0p1", Min: 0, Max: 0.15, Source: "bias ≈ 0.05 at τ=0.1 plus a noise floor of 0.055 in quick mode; far below τ=2's 0.5"},
+	{Name: "gs_bias_ratio_tau2_over_tau0p1", Min: 3, Max: 15, Source: "bias shrinks as τ → 0 (quick 6.6, full 9.4; the noise floor caps the ratio near 9 in quick)"},
+	{Name: "gs_var_ratio_tau0p1_over_tau2", Min: 400, Max: 1000, Source: "variance grows as τ → 0 (quick 644 ± 27, full 663): > 8 SE"},
+	{Name: "gs_var_slope_small_tau", Min: -1.3, Max: -0.85, Source: "variance ∝ 1/τ to leading order: log-log slope −1 (quick −1.07 ± 0.06)"},
+	{Name: "bc_bias_ratio_tau2_over_tau0p1", Min: 3, Max: 20, Source: "binary Concrete: bias shrinks as τ → 0 (quick 6.7, full 11.8)"},
+	{Name: "bc_var_ratio_tau0p1_over_tau2", Min: 150, Max: 300, Source: "binary Concrete: variance grows as τ → 0 (208 ± 4): > 10 SE"},
+	{Name: "bc_var_slope_small_tau", Min: -1.3, Max: -0.85, Source: "variance ∝ 1/τ: slope −1 (quick −1.09 ± 0.03)"},
+	{Name: "st_max_z", Min: 10, Max: 1e5, Source: "straight-through is biased: its bias is detected far beyond |z| = 4 (quick 1588)"},
+	{Name: "st_gs_tau1_max_z", Min: 10, Max: 1e4, Source: "straight-through Gumbel-Softmax is biased (quick |z| = 101)"},
+	{Name: "st_var_over_reinforce", Min: 0, Max: 0.2, Source: "straight-through has low variance: 0.072 ± 0.002 of REINFORCE's"},
+	{Name: "st_gs_tau1_var_over_reinforce", Min: 0, Max: 0.3, Source: "ST Gumbel-Softmax has low variance: 0.124 ± 0.003 of REINFORCE's"},
+	{Name: "unbiased_max_z", Min: 0, Max: 5, Source: "≈ 770 z-values of unbiased estimators: P(any |z| > 5) ≤ 4.4e-4"},
+	{Name: "reinforce_loo_var_ratio_s8", Min: 0.59, Max: 0.80, Source: "measured variance ratio of REINFORCE with/without leave-one-out, 8 samples: exact 0.693 ± 5 SE"},
+	{Name: "reinforce_loo_var_ratio_s8_exact", Min: 0.692, Max: 0.694, Source: "exact ratio by enumeration of the categorical problem"},
+	{Name: "bernoulli_reinforce_loo_var_ratio_s2", Min: 0.24, Max: 0.29, Source: "measured ratio on the Bernoulli problem, 2 samples: exact 0.2653 ± 5 SE"},
+	{Name: "bernoulli_reinforce_loo_var_ratio_s2_exact", Min: 0.265, Max: 0.266, Source: "exact ratio by enumeration of the Bernoulli problem"},
+	{Name: "relax_var_over_rebar_s64", Min: 0.6, Max: 0.92, Source: "Grathwohl et al. 2018: tuned RELAX below REBAR (quick 0.834 ± 0.015): > 5 SE below 0.92"},
 }
 
 // rgmExpectations are the variance ratios of Struminsky et al. (2021),
