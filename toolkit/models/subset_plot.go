@@ -1,0 +1,38 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Estimator returns the index of the estimator called name in f, or -1.
+func (f *SubsetFidelity) Estimator(name string) int {
+	return slices.Index(f.Names, name)
+}
+
+// SamplesToReach returns the number of samples at which estimator e's mean
+// cosine similarity first reaches level, interpolated linearly in log S
+// between the two sample sizes around the first crossing (the x axis of
+// the fidelity figure is log S). It returns Samples[0] if the first mean
+// already reaches level, and +Inf if no mean does: a biased estimator may
+// never reach a level however many samples it draws. It panics if e is out
+// of range.
+func (f *SubsetFidelity) SamplesToReach(e int, level float64) float64 {
+	if e < 0 || e >= len(f.Mean) {
+		panic(fmt.Sprintf("models: SubsetFidelity.SamplesToReach: estimator %d of %d", e, len(f.Mean)))
+	}
+	m := f.Mean[e]
+	for i, v := range m {
+		if v < level {
+			continue
+		}
+		if i == 0 {
+			return float64(f.Samples[0])
+		}
+		lo, hi := math.Log(float64(f.Samples[i-1])), math.Log(float64(f.Samples[i]))
+		t := (level - m[i-1]) / (v - m[i-1])
+		return math.Exp(lo + t*(hi-lo))
+	}
+	return math.Inf(1)
+}
