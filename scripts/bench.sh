@@ -9,7 +9,7 @@ mkdir -p out
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 TORCH_THREADS=2
 
 echo "== Go benchmarks"
-go test -run '^$' -bench "${BENCH:-.}" -benchmem -benchtime "${BENCHTIME:-2s}" ./tests/bench | tee out/bench-go.txt
+go test -tags openblas -run '^$' -bench "${BENCH:-.}" -benchmem -benchtime "${BENCHTIME:-2s}" ./tests/bench | tee out/bench-go.txt
 echo "== PyTorch twins"
 : >out/bench-torch.txt
 for py in tests/bench/torch_*.py tests/bench/imle_topk.py; do

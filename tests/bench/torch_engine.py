@@ -44,7 +44,7 @@ def mlp_step(dtype):
     def step():
         h = x
         for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
+            h = torch.addmm(params[i + 1], h, params[i])  # as torch.nn.Linear
             if i < len(params) - 2:
                 h = torch.relu(h)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(h, y, reduction="sum")

@@ -16,8 +16,16 @@ func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x,
 // binary applies f elementwise to a and b broadcast to a common shape. df
 // accumulates the gradients into ga and gb (each nil when not needed), which
 // have the broadcast shape.
+//
+// When one operand repeats as a contiguous block of the other (a bias row
+// added to a batch, say), f and df run block by block on the smaller
+// operand's own storage: no broadcast copy, and its gradient accumulates
+// across blocks without a temporary.
 func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga, gb, g, x, y, z []T)) *Tensor[T] {
 	shape := broadcastShape(op, a.shape, b.shape)
+	if n := blockLen(a, b, shape); n > 0 {
+		return binaryBlocks(op, a, b, shape, n, f, df)
+	}
 	x, y := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape)
 	out := &Tensor[T]{Data: make([]T, len(x)), shape: shape}
 	f(out.Data, x, y)
@@ -33,6 +41,62 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 		}
 		if gb != nil && !sameShape(b.shape, shape) {
 			reduceAdd(b.grad(), b.shape, gb, shape)
+		}
+	}, a, b)
+}
+
+// blockLen returns the length of the smaller operand when exactly one of a
+// and b has the broadcast shape and the other repeats as a contiguous block
+// of at least 16 elements; 0 otherwise.
+func blockLen[T Float](a, b *Tensor[T], shape []int) int {
+	small := b
+	switch {
+	case sameShape(a.shape, shape) && !sameShape(b.shape, shape):
+	case sameShape(b.shape, shape) && !sameShape(a.shape, shape):
+		small = a
+	default:
+		return 0
+	}
+	if n := len(small.Data); n >= 16 && isSuffix(small.shape, shape) {
+		return n
+	}
+	return 0
+}
+
+// binaryBlocks is binary for an operand that repeats as blocks of n.
+func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f func(z, x, y []T), df func(ga, gb, g, x, y, z []T)) *Tensor[T] {
+	total := numel(op, shape)
+	out := &Tensor[T]{Data: make([]T, total), shape: shape}
+	// x and y of block o: the full operand's slice, or the repeated one whole.
+	block := func(t *Tensor[T], o int) []T {
+		if len(t.Data) == total {
+			return t.Data[o : o+n]
+		}
+		return t.Data
+	}
+	for o := 0; o < total; o += n {
+		f(out.Data[o:o+n], block(a, o), block(b, o))
+	}
+	if !needsGrad(a, b) {
+		return out
+	}
+	return record(out, op, func(g []T) {
+		var ga, gb []T
+		if a.requiresGrad {
+			ga = a.grad()
+		}
+		if b.requiresGrad {
+			gb = b.grad()
+		}
+		for o := 0; o < total; o += n {
+			gab, gbb := ga, gb
+			if len(ga) == total {
+				gab = ga[o : o+n]
+			}
+			if len(gb) == total {
+				gbb = gb[o : o+n]
+			}
+			df(gab, gbb, g[o:o+n], block(a, o), block(b, o), out.Data[o:o+n])
 		}
 	}, a, b)
 }

@@ -67,3 +67,51 @@ func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] {
 		}
 	}, a, b)
 }
+
+// Linear returns x·w + b for x of shape [..., in], w [in, out] and b [out]
+// (nil for no bias), as one op: the bias is written into the output and a
+// single GEMM accumulates onto it, and the backward pass sums the bias
+// gradient straight from the output's, with no broadcast copies.
+func Linear[T Float](x, w, b *Tensor[T]) *Tensor[T] {
+	rx := len(x.shape)
+	if rx < 1 || len(w.shape) != 2 || x.shape[rx-1] != w.shape[0] || b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[1]) {
+		var bs []int
+		if b != nil {
+			bs = b.shape
+		}
+		panic(fmt.Sprintf("ad.Linear: shapes %v · %v + %v do not fit", x.shape, w.shape, bs))
+	}
+	k, n := w.shape[0], w.shape[1]
+	m := numel("Linear", x.shape[:rx-1])
+	shape := append(append([]int(nil), x.shape[:rx-1]...), n)
+	out := &Tensor[T]{Data: make([]T, m*n), shape: shape}
+	var beta T
+	if b != nil {
+		for i := range m {
+			copy(out.Data[i*n:(i+1)*n], b.Data)
+		}
+		beta = 1
+	}
+	gemm(false, false, m, n, k, x.Data, k, w.Data, n, beta, out.Data, n)
+	inputs := []*Tensor[T]{x, w}
+	if b != nil {
+		inputs = append(inputs, b)
+	}
+	if !needsGrad(inputs...) {
+		return out
+	}
+	return record(out, "Linear", func(g []T) {
+		if x.requiresGrad {
+			gemm(false, true, m, k, n, g, n, w.Data, n, 1, x.grad(), k)
+		}
+		if w.requiresGrad {
+			gemm(true, false, k, n, m, x.Data, k, g, n, 1, w.grad(), n)
+		}
+		if b != nil && b.requiresGrad {
+			gb := b.grad()
+			for i := range m {
+				addTo(gb, g[i*n:(i+1)*n])
+			}
+		}
+	}, inputs...)
+}

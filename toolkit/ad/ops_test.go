@@ -41,6 +41,14 @@ var gradCases = []struct {
 	{"Add/broadcast row", []in{sh(3, 4), sh(4)}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
 	{"Add/broadcast both", []in{sh(3, 1, 4), sh(2, 1)}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
 	{"Add/scalar", []in{sh(2, 3), sh()}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
+	{"Add/blocks", []in{sh(3, 16), sh(16)}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
+	{"Sub/blocks first small", []in{sh(1, 16), sh(3, 16)}, func(x ...*T64) *T64 { return Sub(x[0], x[1]) }},
+	{"Mul/blocks", []in{sh(2, 3, 16), sh(3, 16)}, func(x ...*T64) *T64 { return Mul(x[0], x[1]) }},
+	{"Div/blocks", []in{sh(20), pos(2, 20)}, func(x ...*T64) *T64 { return Div(x[0], x[1]) }},
+	{"Div/blocks second small", []in{sh(2, 20), pos(20)}, func(x ...*T64) *T64 { return Div(x[0], x[1]) }},
+	{"Pow/blocks", []in{pos(3, 16), sh(16)}, func(x ...*T64) *T64 { return Pow(x[0], x[1]) }},
+	{"Maximum/blocks", []in{sh(16), sh(2, 16)}, func(x ...*T64) *T64 { return Maximum(x[0], x[1]) }},
+	{"BCEWithLogits/blocks", []in{sh(3, 16), pos(16)}, func(x ...*T64) *T64 { return BCEWithLogits(x[0], MulScalar(x[1], 0.5)) }},
 	{"Sub/broadcast", []in{sh(2, 3), sh(2, 1)}, func(x ...*T64) *T64 { return Sub(x[0], x[1]) }},
 	{"Mul", []in{sh(2, 3), sh(2, 3)}, func(x ...*T64) *T64 { return Mul(x[0], x[1]) }},
 	{"Mul/broadcast middle", []in{sh(2, 3, 4), sh(1, 3, 1)}, func(x ...*T64) *T64 { return Mul(x[0], x[1]) }},
@@ -92,6 +100,8 @@ var gradCases = []struct {
 	{"MatMul/batch×matrix", []in{sh(2, 3, 4), sh(4, 5)}, func(x ...*T64) *T64 { return MatMul(x[0], x[1]) }},
 	{"MatMul/batched", []in{sh(2, 3, 4), sh(2, 4, 5)}, func(x ...*T64) *T64 { return MatMul(x[0], x[1]) }},
 	{"MatMul/matrix×batch", []in{sh(3, 4), sh(2, 4, 5)}, func(x ...*T64) *T64 { return MatMul(x[0], x[1]) }},
+	{"Linear", []in{sh(4, 3), sh(3, 5), sh(5)}, func(x ...*T64) *T64 { return Linear(x[0], x[1], x[2]) }},
+	{"Linear/batched no bias", []in{sh(2, 4, 3), sh(3, 5)}, func(x ...*T64) *T64 { return Linear(x[0], x[1], nil) }},
 	{"Reshape", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Mul(Reshape(x[0], 3, -1), Reshape(x[0], 3, 2)) }},
 	{"Unsqueeze+Squeeze", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Squeeze(Exp(Unsqueeze(x[0], 1)), 1) }},
 	{"Permute", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Permute(x[0], 2, 0, 1) }},
@@ -171,6 +181,7 @@ func TestForwardValues(t *testing.T) {
 	check("Mean", Mean(a, 1), []float64{2, 5}, 2)
 	check("Max", Max(a, 0), []float64{4, 5, 6}, 3)
 	check("Transpose", Transpose(a), []float64{1, 4, 2, 5, 3, 6}, 3, 2)
+	check("Linear", Linear(a, New([]float64{1, 0, 0, 1, 1, 1}, 3, 2), New([]float64{10, 20}, 2)), []float64{14, 25, 20, 31}, 2, 2)
 	check("MatMul", MatMul(a, New([]float64{1, 0, 0, 1, 1, 1}, 3, 2)), []float64{4, 5, 10, 11}, 2, 2)
 	check("Slice", Slice(a, 1, 1, 3), []float64{2, 3, 5, 6}, 2, 2)
 	check("Concat", Concat(0, a, Reshape(b, 1, 3)), []float64{1, 2, 3, 4, 5, 6, 10, 20, 30}, 3, 3)
@@ -212,6 +223,7 @@ func TestShapeMismatchPanicsNamingOpAndShapes(t *testing.T) {
 	}{
 		{"ad.Add: shapes [2 3] and [4] do not broadcast", func() { Add(Zeros[float64](2, 3), Zeros[float64](4)) }},
 		{"ad.MatMul: shapes [2 3] and [4 5] do not multiply", func() { MatMul(Zeros[float64](2, 3), Zeros[float64](4, 5)) }},
+		{"ad.Linear: shapes [2 3] · [4 5] + [5] do not fit", func() { Linear(Zeros[float64](2, 3), Zeros[float64](4, 5), Zeros[float64](5)) }},
 		{"ad.Reshape: cannot reshape [2 3]", func() { Reshape(Zeros[float64](2, 3), 4, 2) }},
 		{"ad.Concat: shapes [2 3] and [3 3] differ outside axis 1", func() { Concat(1, Zeros[float64](2, 3), Zeros[float64](3, 3)) }},
 		{"ad.New: 3 values for shape [2 2]", func() { New([]float64{1, 2, 3}, 2, 2) }},

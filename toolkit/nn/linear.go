@@ -38,18 +38,7 @@ func (l *Linear[T]) Forward(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if x.Rank() == 0 || x.Dim(-1) != in {
 		panic(fmt.Sprintf("nn.Linear.Forward: input of shape %v for a layer of shape %v (wants last dimension %d)", x.Shape(), l.W.Shape(), in))
 	}
-	var y *ad.Tensor[T]
-	switch x.Rank() {
-	case 2, 3: // MatMul folds a batch dimension into the rows itself.
-		y = ad.MatMul(x, l.W)
-	default:
-		shape := append(append([]int(nil), x.Shape()[:x.Rank()-1]...), l.Out())
-		y = ad.Reshape(ad.MatMul(ad.Reshape(x, -1, in), l.W), shape...)
-	}
-	if l.B != nil {
-		y = ad.Add(y, l.B)
-	}
-	return y
+	return ad.Linear(x, l.W, l.B) // one fused op: x·W + B
 }
 
 // Params returns W and, if present, B.

@@ -58,8 +58,15 @@ func (o *SGD[T]) Step(params []*ad.Tensor[T]) error {
 			continue
 		}
 		if mu == 0 {
+			d := p.Data[:len(p.Grad)]
+			if wd == 0 {
+				for k, g := range p.Grad {
+					d[k] -= lr * g
+				}
+				continue
+			}
 			for k, g := range p.Grad {
-				p.Data[k] -= lr * (g + wd*p.Data[k])
+				d[k] -= lr * (g + wd*d[k])
 			}
 			continue
 		}
