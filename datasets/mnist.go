@@ -1,13 +1,12 @@
 package datasets
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/stochgrad/stochgrad/internal/env"
 )
 
 // The splits of MNIST and FashionMNIST.
@@ -77,58 +76,14 @@ func findFile(dir, name string) (string, error) {
 	return "", fmt.Errorf("no %s[.gz] in %s: %w", name, dir, fs.ErrNotExist)
 }
 
-const modulePath = "github.com/stochgrad/stochgrad"
-
 // DataDir returns the directory holding installed data sets: STOCHGRAD_DATA
 // if set, else $STOCHGRAD_ROOT/.deps/data, where STOCHGRAD_ROOT, when unset,
 // is found by looking upward from the working directory for the go.mod of
 // module github.com/stochgrad/stochgrad.
 func DataDir() (string, error) {
-	if d := os.Getenv("STOCHGRAD_DATA"); d != "" {
-		return d, nil
-	}
-	root, err := rootDir()
+	d, err := env.Dir("STOCHGRAD_DATA", "data")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("datasets: locating the data: %w (set STOCHGRAD_ROOT or STOCHGRAD_DATA and run `make setup` there)", err)
 	}
-	return filepath.Join(root, ".deps", "data"), nil
-}
-
-func rootDir() (string, error) {
-	if r := os.Getenv("STOCHGRAD_ROOT"); r != "" {
-		return r, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("datasets: locating the stochgrad repository: %w", err)
-	}
-	for dir := wd; ; {
-		if isStochgradModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("datasets: cannot find the stochgrad repository above " + wd +
-		": set STOCHGRAD_ROOT (or STOCHGRAD_DATA) and run `make setup` there")
-}
-
-// isStochgradModule reports whether the go.mod at path declares this module.
-func isStochgradModule(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			return strings.Trim(fields[1], `"`) == modulePath
-		}
-	}
-	return false
+	return d, nil
 }

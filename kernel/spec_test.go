@@ -139,9 +139,6 @@ func TestRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !isRoot(root) {
-		t.Errorf("Root() = %s, whose go.mod is not the stochgrad module", root)
-	}
 	if _, err := os.Stat(filepath.Join(root, "kernel", "root.go")); err != nil {
 		t.Errorf("Root() = %s does not hold this package: %v", root, err)
 	}

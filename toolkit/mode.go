@@ -3,6 +3,8 @@ package toolkit
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/stochgrad/stochgrad/internal/env"
 )
 
 // Quick reports whether notebooks run in quick mode (STOCHGRAD_QUICK=1, as
@@ -18,13 +20,10 @@ func Pick[V any](quick, full V) V {
 }
 
 // CacheDir is where Cached keeps results: $STOCHGRAD_CACHE, else .deps/cache
-// under $STOCHGRAD_ROOT, else the user's cache directory.
+// in the repository, else (outside any checkout) the user's cache directory.
 func CacheDir() string {
-	if d := os.Getenv("STOCHGRAD_CACHE"); d != "" {
+	if d, err := env.Dir("STOCHGRAD_CACHE", "cache"); err == nil {
 		return d
-	}
-	if r := os.Getenv("STOCHGRAD_ROOT"); r != "" {
-		return filepath.Join(r, ".deps", "cache")
 	}
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "stochgrad")

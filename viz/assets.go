@@ -1,7 +1,6 @@
 package viz
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/stochgrad/stochgrad/internal/env"
 )
 
 // EChartsVersion is the ECharts release viz inlines: the one go-echarts
@@ -19,59 +20,13 @@ const EChartsVersion = "5.4.3"
 // not installed.
 var ErrNoECharts = errors.New("viz: ECharts library not installed")
 
-const modulePath = "github.com/stochgrad/stochgrad"
-
-// repoRoot returns $STOCHGRAD_ROOT, or else the nearest directory, upward
-// from the working directory, whose go.mod declares stochgrad's module.
-func repoRoot() (string, error) {
-	if r := os.Getenv("STOCHGRAD_ROOT"); r != "" {
-		return r, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("viz: cannot find the stochgrad repository: %v; set STOCHGRAD_ROOT", err)
-	}
-	for {
-		if declaresModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("viz: cannot find the stochgrad repository above the working directory; set STOCHGRAD_ROOT (or STOCHGRAD_ASSETS) and run `make setup`")
-		}
-		dir = parent
-	}
-}
-
-// declaresModule reports whether the go.mod file at path declares
-// stochgrad's module.
-func declaresModule(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			return strings.Trim(fields[1], `"`) == modulePath
-		}
-	}
-	return false
-}
-
 // EChartsPath returns where the ECharts library is expected:
 // $STOCHGRAD_ASSETS/echarts.min.js, by default under
 // $STOCHGRAD_ROOT/.deps/assets.
 func EChartsPath() (string, error) {
-	dir := os.Getenv("STOCHGRAD_ASSETS")
-	if dir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(root, ".deps", "assets")
+	dir, err := env.Dir("STOCHGRAD_ASSETS", "assets")
+	if err != nil {
+		return "", fmt.Errorf("viz: locating ECharts: %w (set STOCHGRAD_ROOT or STOCHGRAD_ASSETS and run `make setup`)", err)
 	}
 	return filepath.Join(dir, "echarts.min.js"), nil
 }

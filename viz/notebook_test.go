@@ -180,12 +180,12 @@ func TestRepoRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(sub)
-	got, err := repoRoot()
-	if err != nil || got != dir {
-		t.Errorf("repoRoot() = %q, %v; want %q", got, err, dir)
+	got, err := EChartsPath()
+	if want := filepath.Join(dir, ".deps", "assets", "echarts.min.js"); err != nil || got != want {
+		t.Errorf("EChartsPath() = %q, %v; want %q", got, err, want)
 	}
 	t.Chdir(t.TempDir())
-	if _, err := repoRoot(); err == nil || !strings.Contains(err.Error(), "STOCHGRAD_ROOT") {
+	if _, err := EChartsPath(); err == nil || !strings.Contains(err.Error(), "STOCHGRAD_ROOT") {
 		t.Errorf("outside the repository: %v, want an error naming STOCHGRAD_ROOT", err)
 	}
 }
