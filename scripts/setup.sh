@@ -10,6 +10,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { echo "setup: $*"; }
+start=$SECONDS
+trap 'say "took $((SECONDS - start)) s"' EXIT
 
 # Debian packages, in one apt run: OpenBLAS for the cgo back end, Jupyter for
 # people and nbconvert, Chromium for the browser tests, npm for the npm packs,
