@@ -12,13 +12,11 @@ compare/. Run with Debian's python3-torch:
 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 imle_topk.py
 """
 import math
-import os
-import time
 
 import torch
 
-torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
-MIN_SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+from torchbench import bench
+
 
 BATCH, N, K, SAMPLES, ITERATIONS = 100, 100, 10, 10, 10
 ALPHA, LAMBDA = 1.0, 1.0
@@ -54,22 +52,6 @@ class IMLETopK(torch.autograd.Function):
         target = ALPHA * theta.unsqueeze(1) - LAMBDA * dy + noise
         z_target = topk_map(target)
         return ((z - z_target) / LAMBDA).mean(dim=1)
-
-
-def bench(name, fn):
-    """Times fn like testing.B: grow the count until the run takes MIN_SECONDS."""
-    fn()  # warm up
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= MIN_SECONDS or n >= 1 << 30:
-            break
-        n = max(n + 1, min(100 * n, int(n * 1.2 * MIN_SECONDS / max(dt, 1e-9))))
-    print(f"{name}-torch\t{n}\t{dt / n * 1e9:.0f} ns/op", flush=True)
-    return dt / n
 
 
 def main():

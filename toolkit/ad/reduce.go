@@ -213,16 +213,10 @@ func lseRows[T Float](dst, x []T, outer, n, inner int) {
 func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("Softmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	lse := make([]T, outer*inner)
-	lseRows(lse, a.Data, outer, n, inner)
 	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
-	for o := range outer {
-		for j := range n {
-			for k := range inner {
-				i := (o*n+j)*inner + k
-				out.Data[i] = T(math.Exp(float64(a.Data[i] - lse[o*inner+k])))
-			}
-		}
+	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
+	for i, v := range out.Data {
+		out.Data[i] = T(math.Exp(float64(v)))
 	}
 	if !a.requiresGrad {
 		return out
@@ -250,17 +244,8 @@ func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("LogSoftmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	lse := make([]T, outer*inner)
-	lseRows(lse, a.Data, outer, n, inner)
 	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
-	for o := range outer {
-		for j := range n {
-			for k := range inner {
-				i := (o*n+j)*inner + k
-				out.Data[i] = a.Data[i] - lse[o*inner+k]
-			}
-		}
-	}
+	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
 	if !a.requiresGrad {
 		return out
 	}
@@ -280,4 +265,19 @@ func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 			}
 		}
 	}, a)
+}
+
+// logSoftmaxRows writes into dst x − logsumexp(x) over the middle axis of x
+// viewed as [outer, n, inner].
+func logSoftmaxRows[T Float](dst, x []T, outer, n, inner int) {
+	lse := make([]T, outer*inner)
+	lseRows(lse, x, outer, n, inner)
+	for o := range outer {
+		for j := range n {
+			for k := range inner {
+				i := (o*n+j)*inner + k
+				dst[i] = x[i] - lse[o*inner+k]
+			}
+		}
+	}
 }
