@@ -27,10 +27,6 @@ type Pathwise[T ad.Float] struct {
 func (p Pathwise[T]) Estimate(rnd *rand.Rand, d dist.RSampler[T], f Func[T]) Estimate[T] {
 	const op = "Pathwise"
 	n := positiveOr(op, "Samples", p.Samples, 1)
-	zs := make([]*ad.Tensor[T], n)
-	for i := range zs {
-		zs[i] = d.RSample(rnd)
-	}
-	fz := eval(op, f, ad.Stack(0, zs...))
+	fz := eval(op, f, rsamples(rnd, d, n))
 	return Estimate[T]{Value: T(mean(fz.Float64s())), Surrogate: ad.Mean(fz), Samples: n}
 }

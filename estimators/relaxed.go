@@ -39,11 +39,7 @@ func (g GumbelSoftmax[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[
 	const op = "GumbelSoftmax"
 	n := positiveOr(op, "Samples", g.Samples, 1)
 	d := dist.RelaxedOneHotCategorical[T]{Logits: logits, Temperature: temperatureOr(op, g.Temperature)}
-	ys := make([]*ad.Tensor[T], n)
-	for i := range ys {
-		ys[i] = d.RSample(rnd)
-	}
-	y := ad.Stack(0, ys...)
+	y := rsamples[T](rnd, d, n)
 	if g.Hard {
 		y = ad.StraightThrough(oneHotArgmax(y), y)
 	}
@@ -72,11 +68,7 @@ func (c BinaryConcrete[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func
 	const op = "BinaryConcrete"
 	n := positiveOr(op, "Samples", c.Samples, 1)
 	d := dist.RelaxedBernoulli[T]{Logits: logits, Temperature: temperatureOr(op, c.Temperature)}
-	ys := make([]*ad.Tensor[T], n)
-	for i := range ys {
-		ys[i] = d.RSample(rnd)
-	}
-	y := ad.Stack(0, ys...)
+	y := rsamples[T](rnd, d, n)
 	if c.Hard {
 		hard := ad.Zeros[T](y.Shape()...)
 		for i, v := range y.Data {
@@ -215,4 +207,14 @@ func (e ExpDecay) At(step int) float64 {
 	}
 	t := float64(every * (step / every))
 	return max(lo, start*math.Exp(-e.Rate*t))
+}
+
+// rsamples draws n reparameterised samples from d, in order, stacked along
+// a new leading axis.
+func rsamples[T ad.Float](rnd *rand.Rand, d dist.RSampler[T], n int) *ad.Tensor[T] {
+	ys := make([]*ad.Tensor[T], n)
+	for i := range ys {
+		ys[i] = d.RSample(rnd)
+	}
+	return ad.Stack(0, ys...)
 }
