@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
@@ -24,7 +24,7 @@ func aimleStep(m estimators.IMLE[float64], rnd *rand.Rand, theta, dy *ad.Tensor[
 func TestAdaptiveTargetZeroGradients(t *testing.T) {
 	const eta = 1e-3
 	target := &estimators.AdaptiveTarget[float64]{UpdateStep: eta}
-	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 3}, Noise: dist.StandardGumbel[float64]{}, Samples: 4,
+	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 3}, Noise: distributions.StandardGumbel[float64]{}, Samples: 4,
 		Target: target, Difference: estimators.Central}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	theta := ad.Randn[float64](rnd, 5, 10)
@@ -50,7 +50,7 @@ func TestAdaptiveTargetZeroGradients(t *testing.T) {
 // there, never below, and the gradients must stay finite.
 func TestAdaptiveTargetNonNegative(t *testing.T) {
 	target := &estimators.AdaptiveTarget[float64]{Beta: 0.05, UpdateStep: 0.02, Momentum: 0.5, TargetNonZeros: 0.1}
-	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 3}, Noise: dist.StandardGumbel[float64]{}, Samples: 2,
+	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 3}, Noise: distributions.StandardGumbel[float64]{}, Samples: 2,
 		Target: target, Difference: estimators.Central}
 	rnd := rand.New(rand.NewPCG(3, 4))
 	theta := ad.Randn[float64](rnd, 4, 8)
@@ -84,7 +84,7 @@ func TestAdaptiveTargetScale(t *testing.T) {
 		dy := ad.Randn[float64](rnd, 3, s, 6)
 		const beta = 0.7
 		lambda := beta * math.Sqrt(float64(s)) * l2(theta.Data) / l2(dy.Data)
-		base := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: dist.StandardGumbel[float64]{}, Samples: s, Difference: estimators.Central}
+		base := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: distributions.StandardGumbel[float64]{}, Samples: s, Difference: estimators.Central}
 		adaptive, fixed := base, base
 		adaptive.Target = &estimators.AdaptiveTarget[float64]{Beta: beta}
 		fixed.Target = estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 func TestLeaveOneOutValues(t *testing.T) {
@@ -82,7 +82,7 @@ func TestBaselinesUnbiasedLowerVariance(t *testing.T) {
 			b.Data[0] -= 0.05 * b.Grad[0]
 			b.ZeroGrad()
 		}
-		return learned.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f)
+		return learned.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 	}
 
 	for _, tc := range []struct {

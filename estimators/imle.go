@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
@@ -43,10 +43,10 @@ import (
 type IMLE[T ad.Float] struct {
 	// Solver maximises ⟨θ, z⟩ over the feasible set (minimises if Minimize).
 	Solver solvers.Solver[T]
-	// Noise is the perturbation distribution ε: dist.StandardGumbel for
-	// one-hot states, dist.SumOfGamma for k-subsets. Nil means no noise,
+	// Noise is the perturbation distribution ε: distributions.StandardGumbel for
+	// one-hot states, distributions.SumOfGamma for k-subsets. Nil means no noise,
 	// so that the layer is MAP(θ) with the I-MLE gradient.
-	Noise dist.Noise[T]
+	Noise distributions.Noise[T]
 	// Temperature τ scales the noise of the forward samples. Zero means 1.
 	Temperature T
 	// TargetTemperature τ' scales the noise in the backward pass. Zero means

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
@@ -131,7 +131,7 @@ func TestIMLEArgmaxGumbelUnbiased(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(7, uint64(diff)))
 			m := estimators.IMLE[float64]{
 				Solver:     solvers.Argmax[float64]{},
-				Noise:      dist.StandardGumbel[float64]{},
+				Noise:      distributions.StandardGumbel[float64]{},
 				Target:     estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda},
 				Difference: diff,
 			}
@@ -177,7 +177,7 @@ func TestIMLEBiasOrder(t *testing.T) {
 	// METHODS.md's example); TestIMLEArgmaxGumbelUnbiased tests them.
 	const n = 400000
 	for _, d := range []estimators.Difference{estimators.Forward, estimators.Central} {
-		m := estimators.IMLE[float64]{Solver: solvers.Argmax[float64]{}, Noise: dist.StandardGumbel[float64]{},
+		m := estimators.IMLE[float64]{Solver: solvers.Argmax[float64]{}, Noise: distributions.StandardGumbel[float64]{},
 			Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: 0.05}, Difference: d}
 		mean, se := meanSE(imleRowGradients(m, rand.New(rand.NewPCG(11, 12)), testTheta, testDy, n), n, 4)
 		t.Logf("Monte Carlo %v λ=0.05: %.4f (se ≤ %.4f); exact %.4f", d, mean, slicesMax(se), truth)
@@ -200,7 +200,7 @@ func TestIMLEZero(t *testing.T) {
 			lambda float64
 			dy     []float64
 		}{{"λ=0", 0, testDy}, {"dy=0", 1, make([]float64, 4)}} {
-			m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: dist.SumOfGamma[float64]{K: 2},
+			m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: distributions.SumOfGamma[float64]{K: 2},
 				Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: c.lambda}, Difference: d, Samples: 5}
 			g := imleRowGradients(m, rand.New(rand.NewPCG(1, 1)), testTheta, c.dy, 50)
 			for i, v := range g {
@@ -217,7 +217,7 @@ func TestIMLEZero(t *testing.T) {
 func TestIMLEScaling(t *testing.T) {
 	const lambda = 4.0 // a power of two: the comparison is exact
 	run := func(unscaled bool) []float64 {
-		m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: dist.StandardGumbel[float64]{}, Samples: 3,
+		m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: 2}, Noise: distributions.StandardGumbel[float64]{}, Samples: 3,
 			Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda, Unscaled: unscaled}}
 		return imleRowGradients(m, rand.New(rand.NewPCG(5, 6)), testTheta, testDy, 20)
 	}
@@ -254,7 +254,7 @@ func TestIMLEMinimize(t *testing.T) {
 	dy := ad.Randn[float64](rnd, b, 2, rows*cols)
 	sp := solvers.ShortestPath[float64]{Rows: rows, Cols: cols}
 	for _, d := range []estimators.Difference{estimators.Forward, estimators.Central} {
-		mMin := estimators.IMLE[float64]{Solver: sp, Minimize: true, Noise: dist.StandardGumbel[float64]{}, Samples: 2, Temperature: 0.5,
+		mMin := estimators.IMLE[float64]{Solver: sp, Minimize: true, Noise: distributions.StandardGumbel[float64]{}, Samples: 2, Temperature: 0.5,
 			Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: 2}, Difference: d}
 		mMax := mMin
 		mMax.Solver, mMax.Minimize = solvers.Negate[float64](sp), false

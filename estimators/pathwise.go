@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // Pathwise is the reparameterisation (pathwise) estimator (Kingma and
@@ -24,7 +24,7 @@ type Pathwise[T ad.Float] struct {
 // d.RSample, in order, stacked along a new axis 0; f receives them, of
 // shape [S, sample shape...], with gradients flowing to d's parameters, and
 // returns shape [S].
-func (p Pathwise[T]) Estimate(rnd *rand.Rand, d dist.RSampler[T], f Func[T]) Estimate[T] {
+func (p Pathwise[T]) Estimate(rnd *rand.Rand, d distributions.RSampler[T], f Func[T]) Estimate[T] {
 	const op = "Pathwise"
 	n := positiveOr(op, "Samples", p.Samples, 1)
 	fz := eval(op, f, rsamples(rnd, d, n))

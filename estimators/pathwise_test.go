@@ -6,7 +6,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // TestPathwiseNormal checks the pathwise estimator against the closed-form
@@ -27,22 +27,22 @@ func TestPathwiseNormal(t *testing.T) {
 	f := func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
 		return ad.Add(ad.Sum(ad.Square(ad.Sub(z, tt)), 1), ad.MulScalar(ad.Sum(ad.PowScalar(z, 4), 1), c))
 	}
-	run := func(seed uint64, est func(rnd *rand.Rand, d dist.Normal[float64]) estimators.Estimate[float64]) mcStats {
+	run := func(seed uint64, est func(rnd *rand.Rand, d distributions.Normal[float64]) estimators.Estimate[float64]) mcStats {
 		rnd := rand.New(rand.NewPCG(seed, 1))
 		g := make([][]float64, 4000)
 		for i := range g {
 			m := ad.Param(ad.New(append([]float64(nil), mu...), 3))
 			s := ad.Param(ad.New(append([]float64(nil), sigma...), 3))
-			est(rnd, dist.Normal[float64]{Mu: m, Sigma: s}).Surrogate.Backward()
+			est(rnd, distributions.Normal[float64]{Mu: m, Sigma: s}).Surrogate.Backward()
 			g[i] = append(append([]float64(nil), m.Grad...), s.Grad...)
 		}
 		return summarise(g)
 	}
-	pw := run(1, func(rnd *rand.Rand, d dist.Normal[float64]) estimators.Estimate[float64] {
+	pw := run(1, func(rnd *rand.Rand, d distributions.Normal[float64]) estimators.Estimate[float64] {
 		return estimators.Pathwise[float64]{Samples: 2}.Estimate(rnd, d, f)
 	})
 	requireUnbiased(t, "Pathwise", pw, exact)
-	sf := run(2, func(rnd *rand.Rand, d dist.Normal[float64]) estimators.Estimate[float64] {
+	sf := run(2, func(rnd *rand.Rand, d distributions.Normal[float64]) estimators.Estimate[float64] {
 		return estimators.ScoreFunction[float64]{Samples: 2}.Estimate(rnd, d, f)
 	})
 	requireUnbiased(t, "ScoreFunction on the normal", sf, exact)

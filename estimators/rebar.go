@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // REBAR is the REBAR estimator (Tucker, Mnih, Maddison, Lawson and
@@ -132,7 +132,7 @@ func (bernoulliFamily[T]) relax(x, lambda *ad.Tensor[T]) *ad.Tensor[T] {
 }
 
 func (bernoulliFamily[T]) logProb(logits, b *ad.Tensor[T]) *ad.Tensor[T] {
-	return dist.Bernoulli[T]{Logits: logits}.LogProb(b)
+	return distributions.Bernoulli[T]{Logits: logits}.LogProb(b)
 }
 
 func (bernoulliFamily[T]) score(l, b *ad.Tensor[T]) []float64 {
@@ -187,7 +187,7 @@ func (categoricalFamily[T]) relax(x, lambda *ad.Tensor[T]) *ad.Tensor[T] {
 }
 
 func (categoricalFamily[T]) logProb(logits, b *ad.Tensor[T]) *ad.Tensor[T] {
-	return dist.Categorical[T]{Logits: logits}.LogProb(b)
+	return distributions.Categorical[T]{Logits: logits}.LogProb(b)
 }
 
 func (categoricalFamily[T]) score(l, b *ad.Tensor[T]) []float64 {

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // GumbelSoftmax is the Gumbel-Softmax (Jang, Gu and Poole 2017) or Concrete
@@ -34,11 +34,11 @@ type GumbelSoftmax[T ad.Float] struct {
 // the logits, and returns shape [S]. Value is the mean of f at the points
 // where it was evaluated: an estimate of the relaxed objective, or with
 // Hard of the discrete one. The samples come from S calls of
-// dist.RelaxedOneHotCategorical.RSample, in order.
+// distributions.RelaxedOneHotCategorical.RSample, in order.
 func (g GumbelSoftmax[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
 	const op = "GumbelSoftmax"
 	n := positiveOr(op, "Samples", g.Samples, 1)
-	d := dist.RelaxedOneHotCategorical[T]{Logits: logits, Temperature: temperatureOr(op, g.Temperature)}
+	d := distributions.RelaxedOneHotCategorical[T]{Logits: logits, Temperature: temperatureOr(op, g.Temperature)}
 	y := rsamples[T](rnd, d, n)
 	if g.Hard {
 		y = ad.StraightThrough(oneHotArgmax(y), y)
@@ -63,11 +63,11 @@ type BinaryConcrete[T ad.Float] struct {
 // Estimate returns the estimate for Bernoulli logits of any shape; f
 // receives samples of shape [S, logits' shape...] and returns shape [S].
 // Value is as for GumbelSoftmax. The samples come from S calls of
-// dist.RelaxedBernoulli.RSample, in order.
+// distributions.RelaxedBernoulli.RSample, in order.
 func (c BinaryConcrete[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
 	const op = "BinaryConcrete"
 	n := positiveOr(op, "Samples", c.Samples, 1)
-	d := dist.RelaxedBernoulli[T]{Logits: logits, Temperature: temperatureOr(op, c.Temperature)}
+	d := distributions.RelaxedBernoulli[T]{Logits: logits, Temperature: temperatureOr(op, c.Temperature)}
 	y := rsamples[T](rnd, d, n)
 	if c.Hard {
 		hard := ad.Zeros[T](y.Shape()...)
@@ -82,10 +82,10 @@ func (c BinaryConcrete[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func
 }
 
 // MeanSampler is a discrete distribution whose mean is differentiable in
-// its parameters, such as dist.Bernoulli (mean σ(l)) and dist.Categorical
+// its parameters, such as distributions.Bernoulli (mean σ(l)) and distributions.Categorical
 // (mean softmax(l), its samples one-hot).
 type MeanSampler[T ad.Float] interface {
-	dist.Sampler[T]
+	distributions.Sampler[T]
 	Mean() *ad.Tensor[T]
 }
 
@@ -211,7 +211,7 @@ func (e ExpDecay) At(step int) float64 {
 
 // rsamples draws n reparameterised samples from d, in order, stacked along
 // a new leading axis.
-func rsamples[T ad.Float](rnd *rand.Rand, d dist.RSampler[T], n int) *ad.Tensor[T] {
+func rsamples[T ad.Float](rnd *rand.Rand, d distributions.RSampler[T], n int) *ad.Tensor[T] {
 	ys := make([]*ad.Tensor[T], n)
 	for i := range ys {
 		ys[i] = d.RSample(rnd)

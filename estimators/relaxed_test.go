@@ -8,7 +8,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 var temperatures = []float64{2, 1, 0.5, 0.25, 0.1}
@@ -98,10 +98,10 @@ func TestStraightThroughBiasDetected(t *testing.T) {
 		est  estimatorFunc
 	}{
 		{"StraightThrough/bernoulli", bernoulliProblem(), func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.StraightThrough[float64]{}.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f)
+			return estimators.StraightThrough[float64]{}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 		}},
 		{"StraightThrough/categorical", categoricalProblem(), func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.StraightThrough[float64]{}.Estimate(rnd, dist.Categorical[float64]{Logits: l}, f)
+			return estimators.StraightThrough[float64]{}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}},
 		{"GumbelSoftmax{Hard}/τ=0.5", categoricalProblem(), func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 			return estimators.GumbelSoftmax[float64]{Temperature: 0.5, Hard: true}.Estimate(rnd, l, f)
@@ -131,7 +131,7 @@ func TestStraightThroughExactOnLinear(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for trial := range 5 {
 		l := ad.Param(ad.New(append([]float64(nil), logits...), 3))
-		estimators.StraightThrough[float64]{Samples: 1 + trial}.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f).Surrogate.Backward()
+		estimators.StraightThrough[float64]{Samples: 1 + trial}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f).Surrogate.Backward()
 		for i, x := range logits {
 			p := 1 / (1 + math.Exp(-x))
 			if want := c[i] * p * (1 - p); math.Abs(l.Grad[i]-want) > 1e-12 {
@@ -139,7 +139,7 @@ func TestStraightThroughExactOnLinear(t *testing.T) {
 			}
 		}
 		l = ad.Param(ad.New(append([]float64(nil), logits...), 3))
-		estimators.StraightThrough[float64]{Samples: 1 + trial}.Estimate(rnd, dist.Categorical[float64]{Logits: l}, f).Surrogate.Backward()
+		estimators.StraightThrough[float64]{Samples: 1 + trial}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f).Surrogate.Backward()
 		p := make([]float64, 3)
 		s, dot := 0.0, 0.0
 		for i, x := range logits {

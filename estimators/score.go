@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // ScoreFunction is the score-function estimator, REINFORCE (Williams 1992):
@@ -32,7 +32,7 @@ type ScoreFunction[T ad.Float] struct {
 // samples by S calls of d.Sample, in order, and stacks them along a new
 // axis 0, so f receives z of shape [S, sample shape...] and must return
 // shape [S]; d.LogProb is summed over every axis but the first.
-func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, d dist.Distribution[T], f Func[T]) Estimate[T] {
+func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, d distributions.Distribution[T], f Func[T]) Estimate[T] {
 	const op = "ScoreFunction"
 	n := positiveOr(op, "Samples", s.Samples, 1)
 	z := drawStack(rnd, d, n)
@@ -68,7 +68,7 @@ func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, d dist.Distribution[T], f Fun
 
 // drawStack draws n samples by n calls of d.Sample and stacks them along a
 // new axis 0.
-func drawStack[T ad.Float](rnd *rand.Rand, d dist.Sampler[T], n int) *ad.Tensor[T] {
+func drawStack[T ad.Float](rnd *rand.Rand, d distributions.Sampler[T], n int) *ad.Tensor[T] {
 	zs := make([]*ad.Tensor[T], n)
 	for i := range zs {
 		zs[i] = d.Sample(rnd)

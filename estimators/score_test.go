@@ -8,7 +8,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // gradProblem is a small objective E_{z~p(l)}[f(z)] whose gradient with
@@ -223,9 +223,9 @@ func requireLowerVariance(t *testing.T, nameA string, a mcStats, nameB string, b
 func scoreFunc(s estimators.ScoreFunction[float64], categorical bool) estimatorFunc {
 	return func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 		if categorical {
-			return s.Estimate(rnd, dist.Categorical[float64]{Logits: l}, f)
+			return s.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}
-		return s.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f)
+		return s.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 	}
 }
 
@@ -268,7 +268,7 @@ func enumBernoulli(f estimators.Func[float64], logits []float64) float64 {
 			states.Data[s*n+i] = float64(s >> i & 1)
 		}
 	}
-	lp := dist.Bernoulli[float64]{Logits: ad.New(append([]float64(nil), logits...), n)}.LogProb(states)
+	lp := distributions.Bernoulli[float64]{Logits: ad.New(append([]float64(nil), logits...), n)}.LogProb(states)
 	fv := f(states).Data
 	v := 0.0
 	for s := range 1 << n {
@@ -290,7 +290,7 @@ func enumCategorical(f estimators.Func[float64], logits []float64) float64 {
 			states.Data[(i*k+j)*2*k+k+j] = 1
 		}
 	}
-	lp := dist.Categorical[float64]{Logits: ad.New(append([]float64(nil), logits...), 2, k)}.LogProb(states)
+	lp := distributions.Categorical[float64]{Logits: ad.New(append([]float64(nil), logits...), 2, k)}.LogProb(states)
 	fv := f(states).Data
 	v := 0.0
 	for s := range k * k {
@@ -363,7 +363,7 @@ func TestScoreFunctionValueAndParameters(t *testing.T) {
 		return ad.Mul(w, s)
 	}
 	l := ad.Param(ad.New([]float64{0.3, -0.2, 1.0}, 3))
-	e := estimators.ScoreFunction[float64]{Samples: 5, Baseline: estimators.LeaveOneOut{}}.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f)
+	e := estimators.ScoreFunction[float64]{Samples: 5, Baseline: estimators.LeaveOneOut{}}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 	e.Surrogate.Backward()
 	m := 0.0
 	for _, v := range sums {
@@ -379,7 +379,7 @@ func TestScoreFunctionValueAndParameters(t *testing.T) {
 
 func TestScoreFunctionPanics(t *testing.T) {
 	l := ad.New([]float64{0, 1}, 2)
-	d := dist.Bernoulli[float64]{Logits: l}
+	d := distributions.Bernoulli[float64]{Logits: l}
 	good := func(z *ad.Tensor[float64]) *ad.Tensor[float64] { return ad.Sum(z, 1) }
 	for name, fn := range map[string]func(){
 		"negative samples": func() {
@@ -408,7 +408,7 @@ func TestScoreFunctionCommonRandomNumbers(t *testing.T) {
 	run := func() []float32 {
 		rnd := rand.New(rand.NewPCG(9, 9))
 		l := ad.Param(ad.New([]float32{0.2, -0.7, 1.1}, 3))
-		e := estimators.ScoreFunction[float32]{Samples: 3}.Estimate(rnd, dist.Bernoulli[float32]{Logits: l},
+		e := estimators.ScoreFunction[float32]{Samples: 3}.Estimate(rnd, distributions.Bernoulli[float32]{Logits: l},
 			func(z *ad.Tensor[float32]) *ad.Tensor[float32] { return ad.Sum(ad.Square(z), 1) })
 		e.Surrogate.Backward()
 		return l.Grad
@@ -434,7 +434,7 @@ func ExampleScoreFunction() {
 	const n = 20000
 	for range n {
 		l := ad.Param(ad.New([]float64{0}, 1))
-		e := est.Estimate(rnd, dist.Bernoulli[float64]{Logits: l}, f)
+		e := est.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 		e.Surrogate.Backward()
 		sum += l.Grad[0]
 	}

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // VIMCO is the variational inference for Monte Carlo objectives estimator
@@ -36,7 +36,7 @@ type VIMCO[T ad.Float] struct {
 // samples themselves are detached). q.LogProb(z) is summed over its axes
 // beyond those of log w. The bound is summed over the batch, and Value is
 // L̂ summed likewise.
-func (v VIMCO[T]) Estimate(rnd *rand.Rand, q dist.Distribution[T], logWeight Func[T]) Estimate[T] {
+func (v VIMCO[T]) Estimate(rnd *rand.Rand, q distributions.Distribution[T], logWeight Func[T]) Estimate[T] {
 	const op = "VIMCO"
 	k := positiveOr(op, "Samples", v.Samples, 5)
 	if k < 2 {

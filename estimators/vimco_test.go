@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // vimcoModel is a tiny discrete latent model: two data points, each with
@@ -110,13 +110,13 @@ func (m vimcoModel) exactGradient() []float64 {
 
 // vimcoGradients returns m independent gradient estimates from est, which
 // gets the proposal and the log-weight function.
-func (m vimcoModel) gradients(n int, seed uint64, est func(rnd *rand.Rand, q dist.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64]) ([][]float64, []float64) {
+func (m vimcoModel) gradients(n int, seed uint64, est func(rnd *rand.Rand, q distributions.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64]) ([][]float64, []float64) {
 	rnd := rand.New(rand.NewPCG(seed, 77))
 	out := make([][]float64, n)
 	values := make([]float64, n)
 	for i := range out {
 		phi := ad.Param(ad.New(append([]float64(nil), m.logits...), 2, 3))
-		q := dist.Bernoulli[float64]{Logits: phi}
+		q := distributions.Bernoulli[float64]{Logits: phi}
 		logw := func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
 			return ad.Sub(m.logJoint(z), ad.Sum(q.LogProb(z), -1))
 		}
@@ -132,7 +132,7 @@ func TestVIMCOUnbiased(t *testing.T) {
 	m := newVIMCOModel()
 	exact := m.exactGradient()
 	v := estimators.VIMCO[float64]{Samples: m.samples}
-	g, values := m.gradients(6000, 1, func(rnd *rand.Rand, q dist.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
+	g, values := m.gradients(6000, 1, func(rnd *rand.Rand, q distributions.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
 		return v.Estimate(rnd, q, logw)
 	})
 	st := summarise(g)
@@ -153,7 +153,7 @@ func TestVIMCOUnbiased(t *testing.T) {
 
 	// The naive multi-sample score function (every sample's learning signal
 	// is L̂ itself) is also unbiased, and noisier.
-	naive, _ := m.gradients(6000, 2, func(rnd *rand.Rand, q dist.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
+	naive, _ := m.gradients(6000, 2, func(rnd *rand.Rand, q distributions.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
 		zs := make([]*ad.Tensor[float64], m.samples)
 		for i := range zs {
 			zs[i] = q.Sample(rnd)
@@ -179,7 +179,7 @@ func TestVIMCOBiasedVariantRejected(t *testing.T) {
 	// included) as the baseline biases the estimate; the test detects it.
 	m := newVIMCOModel()
 	exact := m.exactGradient()
-	g, _ := m.gradients(6000, 3, func(rnd *rand.Rand, q dist.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
+	g, _ := m.gradients(6000, 3, func(rnd *rand.Rand, q distributions.Bernoulli[float64], logw estimators.Func[float64]) estimators.Estimate[float64] {
 		zs := make([]*ad.Tensor[float64], m.samples)
 		for i := range zs {
 			zs[i] = q.Sample(rnd)
@@ -221,7 +221,7 @@ func TestVIMCOBiasedVariantRejected(t *testing.T) {
 }
 
 func TestVIMCOPanics(t *testing.T) {
-	q := dist.Bernoulli[float64]{Logits: ad.New([]float64{0, 1}, 2)}
+	q := distributions.Bernoulli[float64]{Logits: ad.New([]float64{0, 1}, 2)}
 	logw := func(z *ad.Tensor[float64]) *ad.Tensor[float64] { return ad.Sum(z, 1) }
 	for name, fn := range map[string]func(){
 		"one sample": func() { estimators.VIMCO[float64]{Samples: 1}.Estimate(rand.New(rand.NewPCG(1, 1)), q, logw) },

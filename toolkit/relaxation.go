@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/viz"
 )
 
@@ -47,7 +47,7 @@ func NewBernoulliProblem(name string, logits []float64, f estimators.Func[float6
 			states.Data[s*n+i] = float64(s >> i & 1)
 		}
 	}
-	lp := dist.Bernoulli[float64]{Logits: ad.New(append([]float64(nil), logits...), n)}.LogProb(states)
+	lp := distributions.Bernoulli[float64]{Logits: ad.New(append([]float64(nil), logits...), n)}.LogProb(states)
 	p := GradientProblem{Name: name, Logits: append([]float64(nil), logits...), Shape: []int{n}, F: f}
 	err := p.enumerate(states, func(s int) float64 {
 		l := 0.0
@@ -82,7 +82,7 @@ func NewCategoricalProblem(name string, logits []float64, b, k int, f estimators
 		}
 	}
 	lt := ad.New(append([]float64(nil), logits...), b, k)
-	lp := dist.Categorical[float64]{Logits: lt}.LogProb(states)
+	lp := distributions.Categorical[float64]{Logits: lt}.LogProb(states)
 	probs := ad.Softmax(lt, -1).Data
 	p := GradientProblem{Name: name, Logits: append([]float64(nil), logits...), Shape: []int{b, k}, Categorical: true, F: f}
 	err := p.enumerate(states, func(s int) float64 {
@@ -179,15 +179,15 @@ func (p GradientProblem) Gradient(est EstimatorFunc) GradientEstimator {
 // discrete returns the problem's distribution at the logits l.
 func (p GradientProblem) discrete(l *ad.Tensor[float64]) estimators.MeanSampler[float64] {
 	if p.Categorical {
-		return dist.Categorical[float64]{Logits: l}
+		return distributions.Categorical[float64]{Logits: l}
 	}
-	return dist.Bernoulli[float64]{Logits: l}
+	return distributions.Bernoulli[float64]{Logits: l}
 }
 
 // Score returns REINFORCE with the given baseline on the problem.
 func (p GradientProblem) Score(b estimators.Baseline) GradientEstimator {
 	return p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64], s int) estimators.Estimate[float64] {
-		return estimators.ScoreFunction[float64]{Samples: s, Baseline: b}.Estimate(rnd, p.discrete(l).(dist.Distribution[float64]), f)
+		return estimators.ScoreFunction[float64]{Samples: s, Baseline: b}.Estimate(rnd, p.discrete(l).(distributions.Distribution[float64]), f)
 	})
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/optim"
 	"github.com/stochgrad/stochgrad/viz"
 )
@@ -30,7 +30,7 @@ func ConcreteSimplex(rnd *rand.Rand, logits, temperatures []float64, n int) (viz
 	corners := viz.Series{Name: "one-hot corners"}
 	var series []viz.Series
 	for i, tau := range temperatures {
-		d, err := dist.NewRelaxedOneHotCategorical(l, tau)
+		d, err := distributions.NewRelaxedOneHotCategorical(l, tau)
 		if err != nil {
 			return viz.Scatter{}, fmt.Errorf("toolkit: ConcreteSimplex: %w", err)
 		}
@@ -61,7 +61,7 @@ func simplexXY(p []float64) (x, y float64) {
 }
 
 // ConcreteDensity returns the density of the binary Concrete distribution
-// (dist.RelaxedBernoulli) with the given logit on a grid of points in
+// (distributions.RelaxedBernoulli) with the given logit on a grid of points in
 // (0, 1), one series per temperature, on a logarithmic density axis. For
 // τ ≤ 1 the density is log-convex, piling up at 0 and 1; above 1 it is
 // unimodal (Maddison et al. 2017, Proposition 1(d)).
@@ -76,7 +76,7 @@ func ConcreteDensity(logit float64, temperatures []float64, points int) (viz.Lin
 	xs := ad.New(x, points)
 	var series []viz.Series
 	for _, tau := range temperatures {
-		d, err := dist.NewRelaxedBernoulli(ad.Full(logit, points), tau)
+		d, err := distributions.NewRelaxedBernoulli(ad.Full(logit, points), tau)
 		if err != nil {
 			return viz.Line{}, fmt.Errorf("toolkit: ConcreteDensity: %w", err)
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
@@ -22,7 +22,7 @@ func BenchmarkIMLETopK(b *testing.B) {
 	dy := ad.Randn[float32](rnd, batch, samples, n)
 	layer := estimators.IMLE[float32]{
 		Solver:  solvers.TopK[float32]{K: k},
-		Noise:   dist.SumOfGamma[float32]{K: k, Iterations: 10},
+		Noise:   distributions.SumOfGamma[float32]{K: k, Iterations: 10},
 		Samples: samples,
 	}
 	b.ReportAllocs()

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/optim"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
@@ -64,7 +64,7 @@ type PathIMLE struct {
 	Samples int
 	// Noise is ε; nil means Sum-of-Gamma noise with K = Rows + Cols − 1
 	// and 10 iterations.
-	Noise dist.Noise[float64]
+	Noise distributions.Noise[float64]
 	// Difference is Forward or Central.
 	Difference estimators.Difference
 }
@@ -83,7 +83,7 @@ func (m PathIMLE) Loss(rnd *rand.Rand, batch *PathData, pred *ad.Tensor[float64]
 	}
 	noise := m.Noise
 	if noise == nil {
-		noise = dist.SumOfGamma[float64]{K: batch.Rows + batch.Cols - 1, Iterations: 10}
+		noise = distributions.SumOfGamma[float64]{K: batch.Rows + batch.Cols - 1, Iterations: 10}
 	}
 	layer := estimators.IMLE[float64]{Solver: batch.Solver(), Minimize: true, Noise: noise, Temperature: tau,
 		Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda}, Samples: m.Samples, Difference: m.Difference}

@@ -240,7 +240,7 @@ func (p *SubsetProblem) Family(theta *ad.Tensor[float64]) SubsetFamily {
 
 // SubsetFamily is the exponential family p_θ(z) ∝ exp⟨θ, z⟩ over the
 // k-subsets of a SubsetProblem, sampled exactly by enumeration. It is a
-// dist.Distribution, so estimators.ScoreFunction applies to it; its
+// distributions.Distribution, so estimators.ScoreFunction applies to it; its
 // log-probability is differentiable in Theta, whose score is z − μ(θ).
 type SubsetFamily struct {
 	// Theta holds the N scores.

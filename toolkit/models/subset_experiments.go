@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/estimators"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // SubsetFidelityConfig configures the gradient-fidelity experiment of the
@@ -329,6 +329,6 @@ func SubsetTuneLearningRate(cfg SubsetOptimisationConfig, run SubsetRun, grid []
 }
 
 // sumOfGammaNoise is the I-MLE paper's noise for k-subsets.
-func sumOfGammaNoise(k int) dist.Noise[float64] {
-	return dist.SumOfGamma[float64]{K: k, Iterations: 10}
+func sumOfGammaNoise(k int) distributions.Noise[float64] {
+	return distributions.SumOfGamma[float64]{K: k, Iterations: 10}
 }

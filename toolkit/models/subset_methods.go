@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
@@ -65,9 +65,9 @@ func gradOf(t *ad.Tensor[float64]) []float64 {
 }
 
 // noiseOr returns n, or standard Gumbel noise when n is nil.
-func noiseOr(n dist.Noise[float64]) dist.Noise[float64] {
+func noiseOr(n distributions.Noise[float64]) distributions.Noise[float64] {
 	if n == nil {
-		return dist.StandardGumbel[float64]{}
+		return distributions.StandardGumbel[float64]{}
 	}
 	return n
 }
@@ -78,7 +78,7 @@ func noiseOr(n dist.Noise[float64]) dist.Noise[float64] {
 // mean_s ∂L/∂z_s.
 type SubsetStraightThrough struct {
 	// Noise is ε; nil means standard Gumbel noise.
-	Noise dist.Noise[float64]
+	Noise distributions.Noise[float64]
 	// Temperature τ; zero means 1.
 	Temperature float64
 }
@@ -132,7 +132,7 @@ func (e SubsetGumbelSoftmax) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []
 		panic(fmt.Sprintf("models: SubsetGumbelSoftmax: Temperature = %v, want > 0", e.Temperature))
 	}
 	th := ad.Param(ad.New(append([]float64(nil), theta...), 1, p.N))
-	g := dist.StandardGumbel[float64]{}.Noise(rnd, samples, p.N)
+	g := distributions.StandardGumbel[float64]{}.Noise(rnd, samples, p.N)
 	subsetLoss(p, RelaxedTopK(ad.Add(th, g), p.K, tau)).Backward()
 	return scaleBy(gradOf(th), 1/float64(samples))
 }
@@ -173,8 +173,8 @@ type SubsetIMLE struct {
 	// Difference is Forward or Central.
 	Difference estimators.Difference
 	// Noise is ε; nil means standard Gumbel noise (gradient-samples-cli),
-	// dist.SumOfGamma{K: k} is the I-MLE paper's choice.
-	Noise dist.Noise[float64]
+	// distributions.SumOfGamma{K: k} is the I-MLE paper's choice.
+	Noise distributions.Noise[float64]
 	// Temperature τ of the noise; zero means 1.
 	Temperature float64
 }
@@ -213,7 +213,7 @@ type SubsetAIMLE struct {
 	// Difference is Forward or Central.
 	Difference estimators.Difference
 	// Noise is ε; nil means standard Gumbel noise.
-	Noise dist.Noise[float64]
+	Noise distributions.Noise[float64]
 	// Temperature τ of the noise; zero means 1.
 	Temperature float64
 	// UpdateStep is η; zero means 1e-3.

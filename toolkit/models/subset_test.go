@@ -7,7 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
-	"github.com/stochgrad/stochgrad/toolkit/dist"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 func newTestProblem(t *testing.T, seed uint64, n, k int) *SubsetProblem {
@@ -227,7 +227,7 @@ func (zeroNoise) Noise(_ *rand.Rand, shape ...int) *ad.Tensor[float64] {
 	return ad.Zeros[float64](shape...)
 }
 
-var _ dist.Noise[float64] = zeroNoise{}
+var _ distributions.Noise[float64] = zeroNoise{}
 
 func topIndices(x []float64, k int) []int {
 	var idx []int

@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -50,7 +50,7 @@ func (d SumOfGamma[T]) params() (k, s int) {
 		s = 10
 	}
 	if k < 0 || s < 0 {
-		panic(fmt.Sprintf("dist.SumOfGamma: K = %d and Iterations = %d; both must be ≥ 0 (0 means the default)", d.K, d.Iterations))
+		panic(fmt.Sprintf("distributions.SumOfGamma: K = %d and Iterations = %d; both must be ≥ 0 (0 means the default)", d.K, d.Iterations))
 	}
 	return k, s
 }

@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -301,7 +301,7 @@ func TestSubsetTopKErrors(t *testing.T) {
 	wantErr(t, "NaN", err, "dist", "Logits")
 	_, err = NewSubsetTopK(vec[float64](0, math.Inf(-1)), 1)
 	wantErr(t, "−Inf", err, "dist", "Logits")
-	wantPanic(t, "literal K = 0", "dist.SubsetTopK", func() { SubsetTopK[float64]{Logits: l}.Sample(newRand(1)) })
+	wantPanic(t, "literal K = 0", "distributions.SubsetTopK", func() { SubsetTopK[float64]{Logits: l}.Sample(newRand(1)) })
 	d := SubsetTopK[float64]{l, 2}
 	wantPanic(t, "repeated index", "distinct", func() { d.LogProbOrdered([][]int{{1, 1}}) })
 	wantPanic(t, "ragged", "length", func() { d.LogProbOrdered([][]int{{1, 2}, {0}}) })

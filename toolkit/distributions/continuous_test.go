@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"math"
@@ -178,7 +178,7 @@ func TestContinuousErrors(t *testing.T) {
 	wantErr(t, "Low > High", err, "dist", "Low < High")
 	_, err = NewGumbel(one, vec[float64](0))
 	wantErr(t, "Scale = 0", err, "dist", "NewGumbel", "Scale")
-	wantPanic(t, "shapes", "dist.NewNormal", func() { NewNormal(vec[float64](1, 2), vec[float64](1, 2, 3)) })
+	wantPanic(t, "shapes", "distributions.NewNormal", func() { NewNormal(vec[float64](1, 2), vec[float64](1, 2, 3)) })
 	if _, err := NewNormal(vec[float64](1, 2), ad.New([]float64{1, 2}, 2, 1)); err != nil {
 		t.Error(err)
 	}

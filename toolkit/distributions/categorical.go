@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -81,7 +81,7 @@ func (d Categorical[T]) SampleIndex(rnd *rand.Rand) []int {
 			total += w[j]
 		}
 		if !(total > 0) || math.IsInf(total, 1) {
-			panic(fmt.Sprintf("dist.Categorical.SampleIndex: row %d has no finite maximum logit (%v)", r, row))
+			panic(fmt.Sprintf("distributions.Categorical.SampleIndex: row %d has no finite maximum logit (%v)", r, row))
 		}
 		// u < total, and acc reaches total exactly through the same sums, so
 		// the loop always stops at a category of positive probability.
@@ -120,7 +120,7 @@ func (d Categorical[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 func (d Categorical[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	k := d.Logits.Dim(-1)
 	if x.Rank() == 0 || x.Dim(-1) != k {
-		panic(fmt.Sprintf("dist.Categorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
+		panic(fmt.Sprintf("distributions.Categorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
 	}
 	return ad.Sum(mulZero("Categorical.LogProb", x, ad.LogSoftmax(d.Logits, -1)), -1)
 }

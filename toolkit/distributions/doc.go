@@ -8,7 +8,7 @@
 // that are reparameterisable are also RSamplers, found by type assertion as
 // torch's has_rsample:
 //
-//	if rs, ok := d.(dist.RSampler[float32]); ok { z = rs.RSample(rnd) }
+//	if rs, ok := d.(distributions.RSampler[float32]); ok { z = rs.RSample(rnd) }
 //
 // # Shapes
 //
@@ -43,4 +43,4 @@
 // impossible under the distribution, as documented on each LogProb.
 // Sampling and the kernels written here compute in float64 and round to T
 // once; the parts built from ad ops round to T at each op.
-package dist
+package distributions

@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -112,5 +112,5 @@ func TestSumOfGammaErrors(t *testing.T) {
 	wantErr(t, "k = 0", err, "dist", "NewSumOfGamma", "K")
 	_, err = NewSumOfGamma[float64](2, 0)
 	wantErr(t, "s = 0", err, "dist", "NewSumOfGamma", "Iterations")
-	wantPanic(t, "negative K", "dist.SumOfGamma", func() { SumOfGamma[float64]{K: -1}.Noise(newRand(1), 2) })
+	wantPanic(t, "negative K", "distributions.SumOfGamma", func() { SumOfGamma[float64]{K: -1}.Noise(newRand(1), 2) })
 }

@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"cmp"
@@ -44,7 +44,7 @@ func NewSubsetTopK[T ad.Float](logits *ad.Tensor[T], k int) (SubsetTopK[T], erro
 func (d SubsetTopK[T]) size(op string) (rows, n int) {
 	_, n = eventShape(op, d.Logits.Shape())
 	if d.K < 1 || d.K > n {
-		panic(fmt.Sprintf("dist.%s: K = %d outside [1, %d]", op, d.K, n))
+		panic(fmt.Sprintf("distributions.%s: K = %d outside [1, %d]", op, d.K, n))
 	}
 	return d.Logits.Len() / n, n
 }
@@ -103,23 +103,23 @@ func (d SubsetTopK[T]) LogProbOrdered(order [][]int) *ad.Tensor[T] {
 	batch, n := eventShape(op, d.Logits.Shape())
 	rows := d.Logits.Len() / n
 	if rows == 0 || len(order) == 0 || len(order)%rows != 0 {
-		panic(fmt.Sprintf("dist.%s: %d prefixes for %d batch rows", op, len(order), rows))
+		panic(fmt.Sprintf("distributions.%s: %d prefixes for %d batch rows", op, len(order), rows))
 	}
 	s, m := len(order)/rows, len(order[0])
 	if m < 1 || m > n {
-		panic(fmt.Sprintf("dist.%s: prefix length %d outside [1, %d]", op, m, n))
+		panic(fmt.Sprintf("distributions.%s: prefix length %d outside [1, %d]", op, m, n))
 	}
 	idx := make([]int, 0, len(order)*m)
 	mask := ad.Zeros[T](len(order), m, n) // −Inf on the items already chosen before each step
 	seen := make([]bool, n)
 	for r, pre := range order {
 		if len(pre) != m {
-			panic(fmt.Sprintf("dist.%s: prefix %d has length %d, prefix 0 has length %d", op, r, len(pre), m))
+			panic(fmt.Sprintf("distributions.%s: prefix %d has length %d, prefix 0 has length %d", op, r, len(pre), m))
 		}
 		clear(seen)
 		for t, j := range pre {
 			if j < 0 || j >= n || seen[j] {
-				panic(fmt.Sprintf("dist.%s: prefix %d = %v is not a list of distinct indices in [0, %d)", op, r, pre, n))
+				panic(fmt.Sprintf("distributions.%s: prefix %d = %v is not a list of distinct indices in [0, %d)", op, r, pre, n))
 			}
 			seen[j] = true
 			for u := t + 1; u < m; u++ {
@@ -161,10 +161,10 @@ func (d SubsetTopK[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	const op = "SubsetTopK.LogProb"
 	_, n := d.size(op)
 	if d.K > maxSubsetK {
-		panic(fmt.Sprintf("dist.%s: K = %d > %d: the exact subset probability costs 2^K; use LogProbOrdered", op, d.K, maxSubsetK))
+		panic(fmt.Sprintf("distributions.%s: K = %d > %d: the exact subset probability costs 2^K; use LogProbOrdered", op, d.K, maxSubsetK))
 	}
 	if x.Rank() == 0 || x.Dim(-1) != n {
-		panic(fmt.Sprintf("dist.%s: x of shape %v for logits of shape %v", op, x.Shape(), d.Logits.Shape()))
+		panic(fmt.Sprintf("distributions.%s: x of shape %v for logits of shape %v", op, x.Shape(), d.Logits.Shape()))
 	}
 	shape := broadcastShape(op, x.Shape(), d.Logits.Shape())
 	l, xb := broadcastTo(d.Logits, shape), broadcastTo(stop(x), shape)

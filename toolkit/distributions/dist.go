@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func broadcastShape(op string, shapes ...[]int) []int {
 			case out[i] == 1:
 				out[i] = d
 			default:
-				panic(fmt.Sprintf("dist.%s: shapes %v do not broadcast", op, shapes))
+				panic(fmt.Sprintf("distributions.%s: shapes %v do not broadcast", op, shapes))
 			}
 		}
 	}
@@ -84,7 +84,7 @@ func sameShape(a, b []int) bool {
 // axis), panicking if there is no last axis.
 func eventShape(op string, shape []int) (batch []int, n int) {
 	if len(shape) == 0 {
-		panic(fmt.Sprintf("dist.%s: parameters of shape %v have no event axis", op, shape))
+		panic(fmt.Sprintf("distributions.%s: parameters of shape %v have no event axis", op, shape))
 	}
 	return shape[:len(shape)-1], shape[len(shape)-1]
 }

@@ -1,4 +1,4 @@
-package dist
+package distributions
 
 import (
 	"fmt"
@@ -68,7 +68,7 @@ func (d RelaxedOneHotCategorical[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	mustTemperature("RelaxedOneHotCategorical.LogProb", d.Temperature)
 	k := d.Logits.Dim(-1)
 	if x.Rank() == 0 || x.Dim(-1) != k {
-		panic(fmt.Sprintf("dist.RelaxedOneHotCategorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
+		panic(fmt.Sprintf("distributions.RelaxedOneHotCategorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
 	}
 	shape := broadcastShape("RelaxedOneHotCategorical.LogProb", x.Shape(), d.Logits.Shape())
 	xb := broadcastTo(x, shape)
