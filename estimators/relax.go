@@ -6,21 +6,33 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // RELAX is the RELAX estimator (Grathwohl, Choi, Wu, Roeder and Duvenaud
-// 2018) for Bernoulli and categorical variables. The sample b = H(z) is a
-// deterministic function of continuous noise, z = l + logistic (or Gumbel)
-// noise, and z̃ ~ p(z | b) is drawn reparameterised in the logits l with b
-// fixed (the conditional sample of REBAR). For any control variate c of z
-// the estimate
+// 2018), one core for three families of distributions:
+//
+//   - distributions.Bernoulli: z = l + logistic noise, b = 1[z > 0];
+//   - distributions.Categorical: z = l + Gumbel noise, b = one-hot argmax z;
+//   - Structured (recursive Gumbel-Max, Struminsky et al. 2021): z = E, the
+//     exponentials E_e = exp(−θ_e)·ε_e, b the structure the algorithm
+//     computes on them, and "log p(b)" the log-probability of its execution
+//     trace T, as the reference's RELAX does.
+//
+// The sample b = H(z) is a deterministic function of continuous noise, and
+// z̃ ~ p(z | b) (p(E | T) for structures) is drawn reparameterised in the
+// logits l with b fixed (the conditional sample of REBAR). For any control
+// variate c of z the estimate
 //
 //	[f(b) − c(z̃)]·∇log p(b) + ∇c(z) − ∇c(z̃)
 //
 // is unbiased. Here c(z) = η·f(σ_λ(z)) + r(z): the objective at the
 // Concrete relaxation σ_λ (σ(·/λ) or softmax(·/λ)) plus a learned
-// residual r (Residual, for example a small network of z). With Residual
-// nil this is REBAR.
+// residual r (Residual, for example an nn.MLP of z). With Residual nil this
+// is REBAR. Structures have no relaxation: there c = r, Eta must be nil or
+// zero, and r sees the exponentials of the variables that appear in the
+// sample's trace (the others set to 0, as in the reference), so it adds no
+// gradient to logits that cannot influence the structure.
 //
 // # Tuning the control variate
 //
@@ -76,21 +88,59 @@ type RELAX[T ad.Float] struct {
 	Residual Func[T]
 }
 
-// Bernoulli returns the estimate for independent Bernoulli variables with
-// the given logits, of any shape; f receives samples of shape
-// [m, logits' shape...], binary or relaxed, and returns shape [m].
-func (r RELAX[T]) Bernoulli(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	return r.estimate("RELAX.Bernoulli", bernoulliFamily[T]{}, rnd, logits, f)
+// Check reports whether p is a Bernoulli, categorical or Structured
+// distribution and the settings are valid.
+func (r RELAX[T]) Check(p distributions.Sampler[T]) error {
+	_, err := r.family("RELAX", p)
+	return err
 }
 
-// Categorical returns the estimate for categorical variables with logits
-// of shape [...batch, K]; f receives one-hot or relaxed samples of shape
-// [m, ...batch, K] and returns shape [m].
-func (r RELAX[T]) Categorical(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	if logits.Rank() == 0 || logits.Dim(-1) == 0 {
-		panic(fmt.Sprintf("estimators.RELAX.Categorical: logits of shape %v have no category axis", logits.Shape()))
+// Estimate returns the estimate for p: a distributions.Bernoulli with
+// logits of any shape, a distributions.Categorical with logits of shape
+// [...batch, K], or a Structured distribution. f receives samples of shape
+// [m, logits' shape...], discrete or (for the relaxed term of c) relaxed,
+// and returns shape [m]: RELAX takes no per-example objectives.
+func (r RELAX[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
+	const op = "RELAX"
+	fam, err := r.family(op, p)
+	must(err)
+	logits, _, _ := logitsOf(p)
+	if sp, ok := fam.(*structureFamily[T]); ok {
+		logits = sp.logits
 	}
-	return r.estimate("RELAX.Categorical", categoricalFamily[T]{}, rnd, logits, f)
+	return r.estimate(op, fam, rnd, logits, f)
+}
+
+// family returns the family of p, checking the settings.
+func (r RELAX[T]) family(op string, p distributions.Sampler[T]) (family[T], error) {
+	if err := checkSamples(op, "Samples", r.Samples, 1); err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		name string
+		v    *ad.Tensor[T]
+	}{{"Eta", r.Eta}, {"LogTemperature", r.LogTemperature}} {
+		if t.v != nil && t.v.Len() != 1 {
+			return nil, unsupported(op, "%s has shape %v; it must have one element", t.name, t.v.Shape())
+		}
+	}
+	if l, bern, ok := logitsOf(p); ok {
+		if bern {
+			return bernoulliFamily[T]{}, nil
+		}
+		if l.Rank() == 0 || l.Dim(-1) == 0 {
+			return nil, unsupported(op, "categorical logits of shape %v have no category axis", l.Shape())
+		}
+		return categoricalFamily[T]{}, nil
+	}
+	sp, err := structuredOf(op, p)
+	if err != nil {
+		return nil, unsupported(op, "%s is neither a Bernoulli, a Categorical nor a Structured distribution", typeName(p))
+	}
+	if r.Eta != nil && (r.Eta.RequiresGrad() || r.Eta.Item() != 0) {
+		return nil, unsupported(op, "a Structured distribution has no relaxation: Eta must be nil or a constant zero")
+	}
+	return &structureFamily[T]{st: sp.Structure, logits: sp.Logits}, nil
 }
 
 // critic evaluates c(x) = η·f(σ_λ(x)) + r(x) on a batch of
@@ -123,7 +173,7 @@ func (c *critic[T]) resid(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if c.residual == nil {
 		return nil
 	}
-	return eval(c.op, c.residual, x)
+	return eval(c.op, c.residual, c.fam.features(x))
 }
 
 // sum returns a + b where nil is zero, and zeros of length m if both are.
@@ -153,7 +203,7 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	logp := perSample(op, fam.logProb(logits, b), n)
 
 	c := &critic[T]{op: op, fam: fam, f: f, residual: r.Residual, evals: n}
-	c.eta = oneElement(op, "Eta", r.Eta, 1)
+	c.eta = oneElement(op, "Eta", r.Eta, fam.defaultEta())
 	c.lambda = ad.Scalar(T(0.5))
 	if r.LogTemperature != nil {
 		c.lambda = ad.Exp(oneElement(op, "LogTemperature", r.LogTemperature, 0))
