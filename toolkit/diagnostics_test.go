@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
@@ -184,4 +185,16 @@ func ExampleCompareEstimators() {
 	// REINFORCE + leave-one-out  S=4  unbiased=true variance=0.7
 	// REINFORCE + leave-one-out  S=16 unbiased=true variance=0.1
 	// total variance against samples 2
+}
+
+func TestMust(t *testing.T) {
+	if v := toolkit.Must(3, nil); v != 3 {
+		t.Errorf("Must(3, nil) = %v", v)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "K is 7") {
+			t.Errorf("panic %v, want the constructor's error", r)
+		}
+	}()
+	toolkit.Must(distributions.NewSubsetTopK(ad.Zeros[float64](3), 7))
 }
