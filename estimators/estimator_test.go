@@ -310,3 +310,83 @@ func ExampleEstimatorFunc() {
 	// [0.266667 0.200000 0.200000]
 	// [0.266667 0.200000 0.200000]
 }
+
+// perExampleResidual is r_b(z) = Σ_k w_bk·tanh(z_bk) for each example b, of
+// shape [S, 3].
+func perExampleResidual(w *ad.Tensor[float64]) estimators.Func[float64] {
+	return func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+		return ad.Sum(ad.Mul(ad.Tanh(z), w), 2)
+	}
+}
+
+// REBAR and RELAX take per-example objectives: unbiased for ∇ Σ_b E[f_b],
+// with lower variance than the score function with a per-example
+// leave-one-out baseline at the same number of samples.
+func TestRELAXPerExample(t *testing.T) {
+	p := newPerExample()
+	m := 3000
+	w := ad.Param(ad.New([]float64{0.2, -0.1, 0.3, 0.1, 0.2, 0.1, -0.2, 0.1, 0.0, 0.3, 0.1, -0.1}, 3, 4))
+	sf, _ := p.gradients(m, estimators.ScoreFunction[float64]{Samples: 2, Baseline: estimators.LeaveOneOut{}}, false)
+	sSF := summarise(sf)
+	for _, c := range []struct {
+		name string
+		est  estimators.Estimator[float64]
+	}{
+		{"REBAR", estimators.REBAR[float64]{Samples: 2, Eta: ad.Scalar(1.0), LogTemperature: ad.Scalar(math.Log(0.5))}},
+		{"RELAX", estimators.RELAX[float64]{Samples: 2, Eta: ad.Param(ad.Scalar(1.0)), Residual: perExampleResidual(w)}},
+	} {
+		g, value := p.gradients(m, c.est, false)
+		st := summarise(g)
+		requireUnbiased(t, c.name+" per-example", st, p.exact)
+		if math.Abs(value-p.value) > 0.05*p.value {
+			t.Errorf("%s: value %.4f, exact %.4f", c.name, value, p.value)
+		}
+		requireLowerVariance(t, c.name+" per-example", st, "leave-one-out score function", sSF)
+	}
+}
+
+// With per-example objectives the critic's gradient is still, at fixed
+// random numbers, the gradient of ⟨g, ε⟩² in its parameters, g being the
+// whole minibatch's estimate: the examples share the sample's Hutchinson
+// signs.
+func TestRELAXPerExampleCriticGradient(t *testing.T) {
+	p := newPerExample()
+	w := ad.Param(ad.New([]float64{0.2, -0.1, 0.3, 0.1, 0.2, 0.1, -0.2, 0.1, 0.0, 0.3, 0.1, -0.1}, 3, 4))
+	eta := ad.Param(ad.Scalar(0.7))
+	r := estimators.RELAX[float64]{Eta: eta, Residual: perExampleResidual(w)}
+	q := func() float64 { // ⟨g, ε⟩² at the draws of seed (8, 8)
+		l := ad.Param(ad.New(append([]float64(nil), p.logits...), 3, 4))
+		r.Estimate(rand.New(rand.NewPCG(8, 8)), distributions.Bernoulli[float64]{Logits: l}, p.f(false)).Surrogate.Backward()
+		signs := rand.New(rand.NewPCG(8, 8))
+		for range 2 * 12 {
+			signs.Uint64()
+		}
+		dot := 0.0
+		for _, g := range l.Grad {
+			dot += g * (float64(signs.Uint64()>>63)*2 - 1)
+		}
+		return dot * dot
+	}
+	w.ZeroGrad()
+	eta.ZeroGrad()
+	q()
+	got := append(append([]float64(nil), eta.Grad...), w.Grad...)
+	params := []*ad.Tensor[float64]{eta, w}
+	const h = 1e-5
+	k := 0
+	for _, prm := range params {
+		for i := range prm.Data {
+			v := prm.Data[i]
+			prm.Data[i] = v + h
+			qp := q()
+			prm.Data[i] = v - h
+			qm := q()
+			prm.Data[i] = v
+			num := (qp - qm) / (2 * h)
+			if math.Abs(num-got[k]) > 1e-4*max(1, math.Abs(num)) {
+				t.Errorf("parameter %d: variance gradient %.8g, finite difference of ⟨g, ε⟩² %.8g", k, got[k], num)
+			}
+			k++
+		}
+	}
+}
