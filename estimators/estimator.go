@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -174,7 +175,7 @@ func sampleMeanValue[T ad.Float](t *ad.Tensor[T]) T {
 // objective of shape [S, batch...]; it panics if the leading axes differ.
 func reduceTo[T ad.Float](op string, t *ad.Tensor[T], shape []int) *ad.Tensor[T] {
 	r := len(shape)
-	if t.Rank() < r || !sameInts(t.Shape()[:r], shape) {
+	if t.Rank() < r || !slices.Equal(t.Shape()[:r], shape) {
 		panic(fmt.Sprintf("estimators.%s: log-probability of shape %v does not extend the objective's shape %v", op, t.Shape(), shape))
 	}
 	if t.Rank() == r {

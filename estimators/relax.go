@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -173,7 +174,7 @@ func (c *critic[T]) relaxed(x *ad.Tensor[T], stopped bool) *ad.Tensor[T] {
 
 // check panics unless v has f's shape per sample.
 func (c *critic[T]) check(what string, v *ad.Tensor[T]) *ad.Tensor[T] {
-	if !sameInts(v.Shape()[1:], c.cols) {
+	if !slices.Equal(v.Shape()[1:], c.cols) {
 		panic(fmt.Sprintf("estimators.%s: %s returned shape %v for %d rows; the objective's shape per sample is %v", c.op, what, v.Shape(), v.Dim(0), c.cols))
 	}
 	return v
@@ -214,7 +215,7 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	fb := evalFunc(op, f, b, n)
 	logp := reduceTo(op, fam.logProb(logits, b), fb.Shape())
 	cols := fb.Shape()[1:]
-	if !sameInts(logits.Shape()[:min(len(cols), logits.Rank())], cols) {
+	if !slices.Equal(logits.Shape()[:min(len(cols), logits.Rank())], cols) {
 		panic(fmt.Sprintf("estimators.%s: per-example objective of shape %v for logits of shape %v: the logits' leading axes must be the examples", op, fb.Shape(), logits.Shape()))
 	}
 

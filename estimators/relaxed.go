@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -152,7 +153,7 @@ func (s StraightThrough[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T],
 	hard := drawStack(rnd, p, n)
 	m := p.(MeanSampler[T]).Mean()
 	soft := ad.Add(m, ad.Zeros[T](hard.Shape()...)) // broadcast to [S, ...]
-	if !sameInts(soft.Shape(), hard.Shape()) {
+	if !slices.Equal(soft.Shape(), hard.Shape()) {
 		panic(fmt.Sprintf("estimators.StraightThrough: mean of shape %v for samples of shape %v", m.Shape(), hard.Shape()))
 	}
 	return pathwiseEstimate(op, f, ad.StraightThrough(hard, soft), n)

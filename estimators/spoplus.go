@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
@@ -40,7 +41,7 @@ func (l SPOPlusLoss[T]) Loss(_ *rand.Rand, pred, truth *ad.Tensor[T]) *ad.Tensor
 	if l.Solver == nil {
 		panic("estimators: SPOPlusLoss.Loss: nil Solver")
 	}
-	if !shapesMatch(pred.Shape(), truth.Shape()) {
+	if !slices.Equal(pred.Shape(), truth.Shape()) {
 		panic(fmt.Sprintf("estimators: SPOPlusLoss.Loss: pred of shape %v, truth of shape %v", pred.Shape(), truth.Shape()))
 	}
 	b, d, _ := solverLayout("SPOPlusLoss.Loss", pred, 1)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -66,7 +67,7 @@ func (v VIMCO[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], logWeight
 		}
 		logq = ad.Sum(logq, axes...)
 	}
-	if !sameInts(logq.Shape(), lw.Shape()) {
+	if !slices.Equal(logq.Shape(), lw.Shape()) {
 		panic(fmt.Sprintf("estimators.VIMCO: log q of shape %v (after summing event axes) for log-weights of shape %v", logq.Shape(), lw.Shape()))
 	}
 
@@ -117,16 +118,4 @@ func logMeanExp(a []float64, skip int, repl float64) float64 {
 		s += math.Exp(at(j) - m)
 	}
 	return m + math.Log(s/float64(len(a)))
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
