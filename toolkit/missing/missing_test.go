@@ -189,6 +189,17 @@ func TestGibbsReachesPosterior(t *testing.T) {
 			t.Errorf("x_%d: chain variance %.4f, posterior %.4f", i, variance, want)
 		}
 	}
+	// PosteriorMean averages further rounds: within 4 standard errors of
+	// one round's (the rounds are correlated, so no better).
+	pm := v.PosteriorMean(rnd, ch, 5)
+	for a, i := range idx {
+		if se := math.Sqrt(cov.At(a, a) / float64(ch.R)); math.Abs(pm.X[i]-mean[a]) > 4*se {
+			t.Errorf("x_%d: posterior-mean imputation %.4f, exact %.4f (se %.4f)", i, pm.X[i], mean[a], se)
+		}
+	}
+	if pm.X[0] != x[0] || pm.X[2] != x[2] {
+		t.Errorf("observed values changed")
+	}
 }
 
 // With no missing value the objective is the negative mean log-likelihood:

@@ -355,3 +355,35 @@ func zero(ps []*ad.Tensor[float64]) {
 		p.ZeroGrad()
 	}
 }
+
+// PosteriorMean continues the chains for the given number of rounds of
+// Impute over every row and returns the data with each missing entry
+// replaced by its average over the chains and rounds: the estimate of
+// E[x_m | x_o] under Q's Gibbs chain, which is what an imputation should
+// report rather than one draw.
+func (v *VGI) PosteriorMean(rnd *rand.Rand, c *Chains, rounds int) *Data {
+	d := c.Data
+	all := make([]int, d.N)
+	for i := range all {
+		all[i] = i
+	}
+	sum := make([]float64, len(d.X))
+	for range max(rounds, 1) {
+		v.Impute(rnd, c, all)
+		for i := range d.N {
+			for r := range c.R {
+				for j := range d.D {
+					sum[i*d.D+j] += c.X[(i*c.R+r)*d.D+j]
+				}
+			}
+		}
+	}
+	out := &Data{N: d.N, D: d.D, X: append([]float64(nil), d.X...), Observed: d.Observed}
+	n := float64(max(rounds, 1) * c.R)
+	for i, o := range d.Observed {
+		if !o {
+			out.X[i] = sum[i] / n
+		}
+	}
+	return out
+}
