@@ -34,11 +34,10 @@ func TestRunSmall(t *testing.T) {
 }
 
 func TestTable(t *testing.T) {
-	const path = "/usr/share/doc/weka/examples/labor.arff"
-	a, err := datasets.ReadARFFFile(path)
+	a, err := datasets.UCI("labor")
 	if err != nil {
-		if _, serr := os.Stat(path); serr != nil {
-			t.Skip("weka's labor table is not installed here")
+		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") == "" {
+			t.Skip(err)
 		}
 		t.Fatal(err)
 	}
