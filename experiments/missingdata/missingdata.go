@@ -52,6 +52,9 @@ type Row struct {
 	LogLik  []float64
 	RMSE    []float64
 	Seconds []float64
+	// LogLikSE and RMSESE are the standard errors of LogLik (over the test
+	// rows) and RMSE (over the imputed values, by the delta method).
+	LogLikSE, RMSESE []float64
 }
 
 // trueModel is the factor analysis model the data come from: D = 8, K = 3,
@@ -79,7 +82,8 @@ func Run(cfg Config) ([]Row, error) {
 		full := truth.Sample(rnd, cfg.Train)
 		test := truth.Sample(rnd, cfg.Test)
 		x := missing.MCAR(rnd, full, d, rate)
-		row := Row{Rate: rate, Truth: heldOut(truth, test, cfg.Test)}
+		row := Row{Rate: rate}
+		row.Truth, _ = heldOut(truth, test, cfg.Test)
 		for m := range Methods {
 			data, err := missing.NewData(x, cfg.Train, d)
 			if err != nil {
@@ -91,8 +95,10 @@ func Run(cfg Config) ([]Row, error) {
 				return nil, fmt.Errorf("missingdata: rate %v, %s: %w", rate, Methods[m], err)
 			}
 			row.Seconds = append(row.Seconds, time.Since(start).Seconds())
-			row.LogLik = append(row.LogLik, heldOut(model, test, cfg.Test))
-			row.RMSE = append(row.RMSE, imputed.RMSE(full))
+			ll, llse := heldOut(model, test, cfg.Test)
+			rm, rmse := rmse(imputed, full)
+			row.LogLik, row.LogLikSE = append(row.LogLik, ll), append(row.LogLikSE, llse)
+			row.RMSE, row.RMSESE = append(row.RMSE, rm), append(row.RMSESE, rmse)
 		}
 		rows = append(rows, row)
 	}
@@ -149,8 +155,37 @@ func fitWith(m int, model *missing.FactorAnalysis, data *missing.Data, cfg Confi
 	}
 }
 
-func heldOut(m *missing.FactorAnalysis, x []float64, n int) float64 {
-	return ad.Mean(m.LogProb(ad.New(x, n, m.Dim()))).Item()
+// heldOut returns the mean log-likelihood of the n rows of x and its
+// standard error.
+func heldOut(m *missing.FactorAnalysis, x []float64, n int) (mean, se float64) {
+	return meanSE(m.LogProb(ad.New(x, n, m.Dim())).Data)
+}
+
+// rmse returns the RMSE of the imputed values against the truth and its
+// standard error by the delta method, SE(√m) = SE(m)/(2√m).
+func rmse(imputed *missing.Data, truth []float64) (float64, float64) {
+	var sq []float64
+	for i, o := range imputed.Observed {
+		if !o {
+			e := imputed.X[i] - truth[i]
+			sq = append(sq, e*e)
+		}
+	}
+	m, se := meanSE(sq)
+	r := math.Sqrt(m)
+	return r, se / (2 * r)
+}
+
+// meanSE returns the mean of v and its standard error.
+func meanSE(v []float64) (mean, se float64) {
+	n := float64(len(v))
+	for _, x := range v {
+		mean += x / n
+	}
+	for _, x := range v {
+		se += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(se / (n - 1) / n)
 }
 
 // Figures returns the held-out log-likelihood and the imputation error
@@ -231,7 +266,8 @@ func NumericTable(a *datasets.ARFF) (*Table, error) {
 // model given the rest of their row, per held-out value.
 type TableRow struct {
 	Method              string
-	RMSE, CondLogLik    float64
+	RMSE, RMSESE        float64
+	CondLogLik          float64
 	HeldOut, Dimensions int
 }
 
@@ -269,12 +305,14 @@ func RunTable(t *Table, k int, hide float64, epochs int, seed uint64) ([]TableRo
 			return nil, fmt.Errorf("missingdata: %s: %w", name, err)
 		}
 		row := TableRow{Method: name, HeldOut: len(hidden), Dimensions: d.D}
-		se := 0.0
-		for _, i := range hidden {
+		sq := make([]float64, len(hidden))
+		for k, i := range hidden {
 			e := imputed.X[i] - d.X[i]
-			se += e * e
+			sq[k] = e * e
 		}
-		row.RMSE = math.Sqrt(se / float64(len(hidden)))
+		m2, se := meanSE(sq)
+		row.RMSE = math.Sqrt(m2)
+		row.RMSESE = se / (2 * row.RMSE)
 		// log p(hidden | visible) row by row, exactly.
 		for r := range d.N {
 			var full, vis []bool
