@@ -166,10 +166,11 @@ func (bi *blockInverse) apply(j int, g []float64) {
 	for a := range n {
 		r.SetVec(a, r.AtVec(a)*bi.sc.At(a, j))
 	}
-	t.MulVec(bi.u.T(), &r)
+	var back mat.VecDense
+	back.MulVec(bi.u.T(), &r)
 	f := (1 + bi.alpha) / bi.alpha
 	for i := range g {
-		g[i] = f * (g[i] - t.AtVec(i))
+		g[i] = f * (g[i] - back.AtVec(i))
 	}
 }
 

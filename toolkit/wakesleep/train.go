@@ -350,33 +350,16 @@ func (t *Trainer) addSleep(g *grads, s *state) {
 // It returns an error naming the step and the quantity if a log-weight
 // or a gradient is not finite, and then leaves the parameters unchanged.
 func (t *Trainer) Step(x *mat.Dense, rnd *rand.Rand) error {
-	m := t.Machine
-	checkVisible("Trainer.Step", m, x)
-	b, _ := x.Dims()
-	k := t.cfg.Samples
-	g := newGrads(m)
-
-	wake := m.sampleQ(tile(x, k), rnd)
-	m.fillP(wake)
-	w, err := t.wakeWeights(wake, b, k)
-	if err != nil {
-		return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
-	}
-	t.addWake(g, wake, w, b, k)
-
+	checkVisible("Trainer.Step", t.Machine, x)
 	alpha := t.cfg.Damping.At(t.step)
 	natural := t.cfg.Algorithm.Natural() && alpha <= t.cfg.Fallback
 	if natural && (math.IsNaN(alpha) || alpha < 0 || math.IsInf(alpha, 0)) {
 		return fmt.Errorf("wakesleep: %v step %d: damping α = %v, want a finite number ≥ 0", t.cfg.Algorithm, t.step, alpha)
 	}
 	refresh := natural && (t.invP == nil || t.cfg.Every <= 1 || t.step%t.cfg.Every == 0)
-	var dreams *state
-	if t.sleep > 0 || refresh {
-		dreams = m.sampleP(b*k, rnd)
-	}
-	if t.sleep > 0 {
-		m.fillQ(dreams)
-		t.addSleep(g, dreams)
+	g, wake, dreams, err := t.estimate(x, refresh, rnd)
+	if err != nil {
+		return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
 	}
 	if natural {
 		if refresh {
@@ -386,12 +369,36 @@ func (t *Trainer) Step(x *mat.Dense, rnd *rand.Rand) error {
 		}
 		t.precondition(g, alpha)
 	}
-	params := t.set(g)
-	if err := t.cfg.Optimizer.Step(params); err != nil {
+	if err := t.cfg.Optimizer.Step(t.set(g)); err != nil {
 		return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
 	}
 	t.step++
 	return nil
+}
+
+// estimate returns the plain gradient estimate on the batch x with the
+// wake samples and, if q learns in its sleep or dreams are asked for, the
+// dreams it drew (B·K of them).
+func (t *Trainer) estimate(x *mat.Dense, wantDreams bool, rnd *rand.Rand) (g *grads, wake, dreams *state, err error) {
+	m := t.Machine
+	b, _ := x.Dims()
+	k := t.cfg.Samples
+	g = newGrads(m)
+	wake = m.sampleQ(tile(x, k), rnd)
+	m.fillP(wake)
+	w, err := t.wakeWeights(wake, b, k)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t.addWake(g, wake, w, b, k)
+	if t.sleep > 0 || wantDreams {
+		dreams = m.sampleP(b*k, rnd)
+	}
+	if t.sleep > 0 {
+		m.fillQ(dreams)
+		t.addSleep(g, dreams)
+	}
+	return g, wake, dreams, nil
 }
 
 // refresh recomputes the factorised Fisher blocks: p's units from the
