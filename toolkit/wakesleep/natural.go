@@ -80,9 +80,14 @@ func fisherWeights(a *mat.Dense) *mat.Dense {
 	return c
 }
 
+// maxCond is the largest condition number of a damped Fisher block (or
+// Woodbury inner matrix) that factorBlocks accepts: beyond it a float64
+// solve keeps fewer than three digits.
+const maxCond = 1e13
+
 // factorBlocks factorises the damped Fisher blocks F_j + αI of every unit,
 // with F_j = Σ_n c_nj u_n u_nᵀ for u [N, d+1] and c [N, out]. It fails if
-// a block is not positive definite (α = 0 with too few samples) or if
+// a block is singular (α = 0 with too few distinct samples) or if
 // Woodbury is asked for with α = 0.
 func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, error) {
 	n, d1 := u.Dims()
@@ -113,8 +118,8 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 					inner.SetSym(a, b, v)
 				}
 			}
-			if !bi.chol[j].Factorize(inner) {
-				return nil, fmt.Errorf("wakesleep: Woodbury inner matrix of unit %d is not positive definite (α = %v)", j, alpha)
+			if !bi.chol[j].Factorize(inner) || bi.chol[j].Cond() > maxCond {
+				return nil, fmt.Errorf("wakesleep: Woodbury inner matrix of unit %d is singular (α = %v)", j, alpha)
 			}
 		}
 		return bi, nil
@@ -132,7 +137,7 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 		for k := range d1 {
 			block.SetSym(k, k, block.At(k, k)+alpha)
 		}
-		if !bi.chol[j].Factorize(block) {
+		if !bi.chol[j].Factorize(block) || bi.chol[j].Cond() > maxCond {
 			return nil, fmt.Errorf("wakesleep: Fisher block of unit %d is singular (α = %v, %d samples for %d parameters); use α > 0", j, alpha, n, d1)
 		}
 	}
