@@ -17,11 +17,9 @@ func barsData(t testing.TB, n int, rnd *rand.Rand) *mat.Dense {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := mat.NewDense(n, im.Rows*im.Cols, nil)
-	for i := range n {
-		for j, v := range im.Image(i) {
-			x.Set(i, j, float64(v))
-		}
+	x, err := FromImages(im)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return x
 }
@@ -34,4 +32,11 @@ func meanLL(t testing.TB, m *Machine, x *mat.Dense) float64 {
 		t.Fatal(err)
 	}
 	return stat.Mean(ll, nil)
+}
+
+func TestFromImagesRejectsGrey(t *testing.T) {
+	im := &datasets.Images{N: 1, Rows: 1, Cols: 2, Pixels: []float32{1, 0.5}}
+	if _, err := FromImages(im); err == nil {
+		t.Error("grey pixel accepted")
+	}
 }
