@@ -107,16 +107,17 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 		var g mat.SymDense
 		g.SymOuterK(1, u) // U Uᵀ, shared by the units of the layer
 		inner := mat.NewSymDense(n, nil)
+		gr, ir := g.RawSymmetric(), inner.RawSymmetric()
+		col := make([]float64, n)
 		for j := range out {
+			mat.Col(col, j, sc)
 			for a := range n {
-				da := sc.At(a, j)
+				grow := gr.Data[a*gr.Stride : a*gr.Stride+n]
+				irow := ir.Data[a*ir.Stride : a*ir.Stride+n]
 				for b := a; b < n; b++ {
-					v := da * g.At(a, b) * sc.At(b, j)
-					if a == b {
-						v += alpha
-					}
-					inner.SetSym(a, b, v)
+					irow[b] = col[a] * grow[b] * col[b]
 				}
+				irow[a] += alpha
 			}
 			if !bi.chol[j].Factorize(inner) || bi.chol[j].Cond() > maxCond {
 				return nil, fmt.Errorf("wakesleep: Woodbury inner matrix of unit %d is singular (α = %v)", j, alpha)
@@ -129,8 +130,9 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 	for j := range out {
 		for r := range n {
 			s := math.Sqrt(c.At(r, j))
-			for k := range d1 {
-				scaled.Set(r, k, s*u.At(r, k))
+			sr, ur := scaled.RawRowView(r), u.RawRowView(r)
+			for k, v := range ur {
+				sr[k] = s * v
 			}
 		}
 		block.SymOuterK(1, scaled.T())

@@ -238,9 +238,10 @@ func addUnitGrads(gw *mat.Dense, gb []float64, u, h, a *mat.Dense, w []float64) 
 	n, out := h.Dims()
 	d := mat.NewDense(n, out, nil)
 	for i := range n {
+		hr, ar, dr := h.RawRowView(i), a.RawRowView(i), d.RawRowView(i)
 		for j := range out {
-			v := w[i] * (h.At(i, j) - sigmoid(a.At(i, j)))
-			d.Set(i, j, v)
+			v := w[i] * (hr[j] - sigmoid(ar[j]))
+			dr[j] = v
 			gb[j] += v
 		}
 	}
