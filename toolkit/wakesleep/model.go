@@ -45,8 +45,10 @@ func newLayer(in, out int, rnd *rand.Rand) Layer {
 	return l
 }
 
-// In returns the number of parents of each unit and Out the number of units.
-func (l Layer) In() int  { return l.W.Dim(0) }
+// In returns the number of parents of each unit.
+func (l Layer) In() int { return l.W.Dim(0) }
+
+// Out returns the number of units.
 func (l Layer) Out() int { return l.W.Dim(1) }
 
 // logits returns u·W + B for coded parents u of shape [n, in].

@@ -123,6 +123,21 @@ type Config struct {
 }
 
 // Trainer trains a Machine by one of the wake-sleep algorithms.
+//
+// A step draws K samples h ~ q(h | x) per data point and, when q learns in
+// its sleep or the natural Fisher blocks are due, B·K dreams (x, h) ~ p.
+// p's wake gradient is Σ_k w_k ∇ log p(x, h_k), averaged over the batch;
+// q's is Σ_k (w_k − b) ∇ log q(h_k | x) (b = 1/K with QBaseline) in the
+// wake and the mean of ∇ log q(h | x) over the dreams in the sleep. The
+// natural algorithms precondition each unit's gradient by its own damped
+// Fisher block: p's units estimated on the dreams, q's units on the data
+// and q's samples (the same blocks for q's wake and sleep gradients), the
+// prior's exactly. Unlike the reference, which alternates a wake step and
+// a sleep step, one step applies the sum of all gradients.
+//
+// LogLikelihood and ImportanceLogLikelihood score p's marginal: for BiHM
+// and NBiHM this is the generative network, not the bidirectional model
+// p*(x) ∝ (p(x)q(x))^{1/2} of the paper.
 type Trainer struct {
 	Machine *Machine
 	cfg     Config

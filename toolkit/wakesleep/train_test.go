@@ -226,14 +226,14 @@ func TestBarsTraining(t *testing.T) {
 	train := barsData(t, 600, rnd)
 	test := barsData(t, 200, rnd)
 	const epochs = 3
-	init, err := New([]int{25, 15}, PlusMinusOne, rand.New(rand.NewPCG(16, 1)))
+	start, err := New([]int{25, 15}, PlusMinusOne, rand.New(rand.NewPCG(16, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll0, _ := init.LogLikelihood(test)
+	ll0, _ := start.LogLikelihood(test)
 	curves := map[Algorithm][][]float64{}
 	for _, alg := range []Algorithm{RWS, NRWS} {
-		m := init.Clone()
+		m := start.Clone()
 		tr, err := NewTrainer(m, Config{Algorithm: alg, Batch: 10})
 		if err != nil {
 			t.Fatal(err)
