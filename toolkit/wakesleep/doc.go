@@ -17,7 +17,7 @@
 // log p(x, h) is a sum of per-unit terms with disjoint parameters, so the
 // Fisher matrix is block diagonal with one block per unit. Each block is
 // estimated from N samples, damped by α and inverted directly or, when
-// N < d+1, through the Woodbury identity; see Natural.
+// N < d+1, through the Woodbury identity; see Config.
 //
 // Exact log-likelihoods by enumeration of the hidden states (small models,
 // such as the 5×5 bars toy with 15 hidden units) and held-out
