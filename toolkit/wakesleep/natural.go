@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -56,9 +57,9 @@ const (
 type blockInverse struct {
 	alpha    float64
 	woodbury bool
-	u        *mat.Dense     // [N, d+1] rows u_n = [parents; 1] (Woodbury)
-	sc       *mat.Dense     // [N, out] √c_nj (Woodbury)
-	chol     []mat.Cholesky // per unit: F_j+αI (direct) or αI+D_j U Uᵀ D_j (Woodbury)
+	u        *mat.Dense          // [N, d+1] rows u_n = [parents; 1] (Woodbury)
+	sc       *mat.Dense          // [N, out] √c_nj (Woodbury)
+	chol     []blas64.Triangular // per unit, the Cholesky factor of F_j+αI (direct) or αI+D_j U Uᵀ D_j (Woodbury)
 }
 
 // withOnes returns [u, 1], the inputs of the units including the bias.
@@ -83,10 +84,27 @@ func fisherWeights(a *mat.Dense) *mat.Dense {
 	return c
 }
 
-// maxCond is the largest condition number of a damped Fisher block (or
-// Woodbury inner matrix) that factorBlocks accepts: beyond it a float64
+// maxCond bounds the condition number of the damped Fisher blocks (and
+// Woodbury inner matrices) that factorBlocks accepts: beyond it a float64
 // solve keeps fewer than three digits.
 const maxCond = 1e13
+
+// factor overwrites the upper triangle of the symmetric a by its Cholesky
+// factor U, A = UᵀU. It reports false if A is not positive definite or if
+// (max u_ii / min u_ii)², a lower bound of its condition number (cheaper
+// than LAPACK's estimate), exceeds maxCond.
+func factor(a blas64.Symmetric) (blas64.Triangular, bool) {
+	t, ok := lapack64.Potrf(a)
+	if !ok {
+		return t, false
+	}
+	lo, hi := math.Inf(1), 0.0
+	for i := range t.N {
+		d := t.Data[i*t.Stride+i]
+		lo, hi = math.Min(lo, d), math.Max(hi, d)
+	}
+	return t, hi*hi <= maxCond*lo*lo
+}
 
 // factorBlocks factorises the damped Fisher blocks F_j + αI of every unit,
 // with F_j = Σ_n c_nj u_n u_nᵀ for u [N, d+1] and c [N, out]. It fails if
@@ -102,17 +120,17 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 	if woodbury && alpha == 0 {
 		return nil, fmt.Errorf("wakesleep: Woodbury inverse needs damping α > 0")
 	}
-	bi := &blockInverse{alpha: alpha, woodbury: woodbury, chol: make([]mat.Cholesky, out)}
+	bi := &blockInverse{alpha: alpha, woodbury: woodbury, chol: make([]blas64.Triangular, out)}
 	if woodbury {
 		sc := mat.NewDense(n, out, nil)
 		sc.Apply(func(_, _ int, v float64) float64 { return math.Sqrt(v) }, c)
 		bi.u, bi.sc = u, sc
 		var g mat.SymDense
 		g.SymOuterK(1, u) // U Uᵀ, shared by the units of the layer
-		inner := mat.NewSymDense(n, nil)
-		gr, ir := g.RawSymmetric(), inner.RawSymmetric()
+		gr := g.RawSymmetric()
 		col := make([]float64, n)
 		for j := range out {
+			ir := mat.NewSymDense(n, nil).RawSymmetric()
 			mat.Col(col, j, sc)
 			for a := range n {
 				grow := gr.Data[a*gr.Stride : a*gr.Stride+n]
@@ -122,15 +140,16 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 				}
 				irow[a] += alpha
 			}
-			if !bi.chol[j].Factorize(inner) || bi.chol[j].Cond() > maxCond {
+			var ok bool
+			if bi.chol[j], ok = factor(ir); !ok {
 				return nil, fmt.Errorf("wakesleep: Woodbury inner matrix of unit %d is singular (α = %v)", j, alpha)
 			}
 		}
 		return bi, nil
 	}
 	scaled := mat.NewDense(n, d1, nil)
-	block := mat.NewSymDense(d1, nil)
 	for j := range out {
+		block := mat.NewSymDense(d1, nil)
 		for r := range n {
 			s := math.Sqrt(c.At(r, j))
 			sr, ur := scaled.RawRowView(r), u.RawRowView(r)
@@ -142,7 +161,8 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 		for k := range d1 {
 			block.SetSym(k, k, block.At(k, k)+alpha)
 		}
-		if !bi.chol[j].Factorize(block) || bi.chol[j].Cond() > maxCond {
+		var ok bool
+		if bi.chol[j], ok = factor(block.RawSymmetric()); !ok {
 			return nil, fmt.Errorf("wakesleep: Fisher block of unit %d is singular (α = %v, %d samples for %d parameters); use α > 0", j, alpha, n, d1)
 		}
 	}
@@ -153,7 +173,7 @@ func factorBlocks(u, c *mat.Dense, alpha float64, how Inverse) (*blockInverse, e
 // damped natural gradient (1+α)(F_j + αI)⁻¹ g.
 func (bi *blockInverse) apply(j int, g []float64) {
 	if !bi.woodbury {
-		cholSolve(&bi.chol[j], g)
+		cholSolve(bi.chol[j], g)
 		floats.Scale(1+bi.alpha, g)
 		return
 	}
@@ -166,7 +186,7 @@ func (bi *blockInverse) apply(j int, g []float64) {
 		t.SetVec(a, t.AtVec(a)*bi.sc.At(a, j))
 	}
 	r := t.RawVector().Data
-	cholSolve(&bi.chol[j], r)
+	cholSolve(bi.chol[j], r)
 	for a := range n {
 		r[a] *= bi.sc.At(a, j)
 	}
@@ -205,11 +225,10 @@ func naturalPrior(g, a []float64, alpha float64) {
 	}
 }
 
-// cholSolve overwrites x by A⁻¹x for A = UᵀU factorised in c, with two
-// triangular solves on the vector (Cholesky.SolveVecTo goes through a
-// one-column matrix solve, several times slower).
-func cholSolve(c *mat.Cholesky, x []float64) {
-	u := c.RawU().(mat.RawTriangular).RawTriangular()
+// cholSolve overwrites x by A⁻¹x for A = UᵀU, with two triangular solves
+// on the vector (mat.Cholesky.SolveVecTo goes through a one-column matrix
+// solve, several times slower).
+func cholSolve(u blas64.Triangular, x []float64) {
 	v := blas64.Vector{N: len(x), Inc: 1, Data: x}
 	blas64.Trsv(blas.Trans, u, v)
 	blas64.Trsv(blas.NoTrans, u, v)
