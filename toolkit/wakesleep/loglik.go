@@ -92,7 +92,7 @@ func (m *Machine) ImportanceLogLikelihood(x *mat.Dense, k int, rnd *rand.Rand) [
 		xr := x.Slice(r, r+1, 0, m.Sizes[0]).(*mat.Dense)
 		for done := 0; done < k; done += per {
 			c := min(per, k-done)
-			s := m.sampleQ(tile(xr, c), rnd)
+			s := m.sampleQ(xr, c, rnd)
 			m.fillP(s)
 			lp, lq := m.logP(s), m.logQ(s)
 			for i := range lp {

@@ -167,12 +167,19 @@ type state struct {
 	pa, qa []*mat.Dense
 }
 
-// sampleQ draws h ~ q(h | x) for the rows of x.
-func (m *Machine) sampleQ(x *mat.Dense, rnd *rand.Rand) *state {
+// sampleQ draws k samples h ~ q(h | x) for each row of x: row b·k+i of
+// the state holds the i-th sample of x's row b. The first layer's logits
+// are computed once per row of x.
+func (m *Machine) sampleQ(x *mat.Dense, k int, rnd *rand.Rand) *state {
 	checkVisible("sampleQ", m, x)
-	s := &state{h: []*mat.Dense{x}}
+	s := &state{h: []*mat.Dense{tile(x, k)}}
 	for l, q := range m.Q {
-		a := q.logits(m.code(s.h[l]))
+		var a *mat.Dense
+		if l == 0 {
+			a = tile(q.logits(m.code(x)), k)
+		} else {
+			a = q.logits(m.code(s.h[l]))
+		}
 		s.qa = append(s.qa, a)
 		s.h = append(s.h, bernoulli(a, rnd))
 	}

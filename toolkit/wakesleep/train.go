@@ -400,7 +400,7 @@ func (t *Trainer) estimate(x *mat.Dense, wantDreams bool, rnd *rand.Rand) (g *gr
 	b, _ := x.Dims()
 	k := t.cfg.Samples
 	g = newGrads(m)
-	wake = m.sampleQ(tile(x, k), rnd)
+	wake = m.sampleQ(x, k, rnd)
 	m.fillP(wake)
 	w, err := t.wakeWeights(wake, b, k)
 	if err != nil {
