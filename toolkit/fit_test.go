@@ -1,6 +1,7 @@
 package toolkit
 
 import (
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -95,7 +96,9 @@ func TestCachedComputesOnce(t *testing.T) {
 		t.Fatal("other settings must be another entry")
 	}
 	// A corrupt entry is recomputed.
-	files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json"))
+	cacheLog = io.Discard
+	t.Cleanup(func() { cacheLog = os.Stderr })
+	files, _ := filepath.Glob(filepath.Join(CacheDir(), "*", "*.json"))
 	for _, f := range files {
 		os.WriteFile(f, []byte("{not json"), 0o644)
 	}
@@ -105,7 +108,7 @@ func TestCachedComputesOnce(t *testing.T) {
 	if err := Uncache("sweep/τ"); err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(CacheDir(), "*", "*.json")); len(files) != 0 {
 		t.Fatalf("Uncache left %v", files)
 	}
 }
