@@ -124,7 +124,7 @@ func runOne(ctx context.Context, r *kernel.Runner, path string, html bool) error
 			}
 			err = lerr
 		}
-		if html && res.OutPath != "" {
+		if html && res.OutPath != "" && ctx.Err() == nil {
 			if herr := exportHTML(res.OutPath); herr != nil {
 				err = errors.Join(err, herr)
 			}
