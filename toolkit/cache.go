@@ -33,6 +33,7 @@ import (
 // An entry is found again only when all of these are unchanged:
 //   - the name;
 //   - the settings, any JSON-encodable value, as JSON;
+//   - the mode, quick or full (Quick), since compute may read it;
 //   - the result type V: its name, and the names, types and tags of its
 //     fields, recursively;
 //   - the source text of compute, read from its source file when that is
@@ -40,10 +41,9 @@ import (
 //   - the Go sources and go.mod of the stochgrad module the program was
 //     built from.
 //
-// Nothing else is keyed: not the quick/full mode (values that differ
-// between the modes belong in settings, as those chosen with Pick do), nor
-// the code of functions outside this module that compute calls, nor data
-// files. Uncache removes one name's entries and ClearCache all of them.
+// Nothing else is keyed: not the code of functions outside this module
+// that compute calls, nor other environment variables, nor data files.
+// Uncache removes one name's entries and ClearCache all of them.
 //
 // Each entry carries a SHA-256 of its value. An entry that fails that check
 // or does not decode as V is recomputed, with a message on standard error.
@@ -180,7 +180,7 @@ func cachePath(name string, settings any, typ reflect.Type, compute any) (string
 		return "", fmt.Errorf("toolkit: cache %q: settings do not encode as JSON: %w", name, err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", name, s)
+	fmt.Fprintf(h, "%s\x00%s\x00%t\x00", name, s, Quick())
 	writeType(h, typ, map[reflect.Type]bool{})
 	fmt.Fprintf(h, "\x00%s\x00%s", funcSource(compute), moduleSum())
 	return filepath.Join(nameDir(name), hex.EncodeToString(h.Sum(nil))[:32]+".json"), nil

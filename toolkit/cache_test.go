@@ -78,6 +78,7 @@ func sameCode[V any](calls *int) func() (V, error) {
 // outlived a change of the result type or of the computing code.
 func TestCachedKeyFollowsTypeAndCode(t *testing.T) {
 	t.Setenv("STOCHGRAD_CACHE", t.TempDir())
+	t.Setenv("STOCHGRAD_QUICK", "")
 	calls := 0
 	if _, err := Cached("run", 1, func() (resultV1, error) { calls++; return resultV1{Loss: 2}, nil }); err != nil {
 		t.Fatal(err)
@@ -95,8 +96,13 @@ func TestCachedKeyFollowsTypeAndCode(t *testing.T) {
 			t.Fatalf("same code and type: %v, %d computations, want 3", err, calls)
 		}
 	}
-	if got := len(cacheFiles(t)); got != 3 {
-		t.Errorf("%d entries, want 3", got)
+	// The mode: compute may read it, as notebook 03's does.
+	t.Setenv("STOCHGRAD_QUICK", "1")
+	if _, err := Cached("run", 1, sameCode[resultV2](&calls)); err != nil || calls != 4 {
+		t.Fatalf("other mode: %v, %d computations, want 4", err, calls)
+	}
+	if got := len(cacheFiles(t)); got != 4 {
+		t.Errorf("%d entries, want 4", got)
 	}
 }
 

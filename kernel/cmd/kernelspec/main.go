@@ -11,9 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/stochgrad/stochgrad/kernel"
 )
@@ -43,11 +41,10 @@ func run(root, dataDir string) error {
 			return err
 		}
 	}
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	goBin, err := kernel.GoBin()
 	if err != nil {
-		return fmt.Errorf("cannot find the Go toolchain (go env GOROOT): %w", err)
+		return err
 	}
-	goBin := filepath.Join(strings.TrimSpace(string(out)), "bin")
 	gonb := filepath.Join(root, ".deps", "bin", "gonb")
 	if _, err := os.Stat(gonb); err != nil {
 		fmt.Fprintf(os.Stderr, "kernelspec: warning: %s is missing: run scripts/setup-jupyter.sh\n", gonb)
