@@ -9,17 +9,21 @@ export STOCHGRAD_ROOT := $(CURDIR)
 export GOFLAGS := -tags=openblas
 export CGO_ENABLED := 1
 
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 TIMEOUT ?= 30m
+OUT ?= out
 
 .PHONY: setup notebooks test bench
 
 setup:
 	@bash scripts/setup.sh
 
-# Quick mode unless FULL=1; executed copies and HTML land in out/.
+# Quick mode unless FULL=1; executed copies and HTML land in $(OUT).
+# The runner is built and exec'd, not run with `go run`, which does not
+# pass SIGTERM on: make sends it to nbrun, which stops its kernels.
 notebooks: setup
-	go run ./kernel/cmd/nbrun $(if $(FULL),,-quick) -timeout $(TIMEOUT) -out out -html $(NOTEBOOKS)
+	go build -o .deps/bin/nbrun ./kernel/cmd/nbrun
+	exec .deps/bin/nbrun $(if $(FULL),,-quick) -timeout $(TIMEOUT) -out $(OUT) -html $(NOTEBOOKS)
 
 test: setup
 	@STOCHGRAD_REQUIRE_SETUP=1 bash scripts/test.sh

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
 )
 
 // IDXType is the element type code of an IDX file, the third byte of its
@@ -153,7 +156,45 @@ func ReadIDXFile(path string) (*IDX, error) {
 	return x, nil
 }
 
-func readIDX(r io.Reader) (*IDX, error) {
+// idxPin is what a loader knows of an installed IDX file before reading
+// it: the element type and dimensions, and the SHA-256 of its contents
+// (decompressed), as scripts/setup-data.sh pins them.
+type idxPin struct {
+	typ    IDXType
+	dims   []int
+	sha256 string
+}
+
+// readIDXFilePinned reads the IDX file at path, checking its header against
+// pin before reading any data, so that a damaged header cannot make it
+// expand a gzip stream beyond the known size, and its contents against the
+// pinned checksum.
+func readIDXFilePinned(path string, pin *idxPin) (*IDX, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	x, err := readIDXCheck(f, h, pin)
+	if err != nil {
+		if e, ok := err.(*IDXError); ok {
+			e.File = path
+		}
+		return nil, err
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != pin.sha256 {
+		return nil, fmt.Errorf("datasets: %s: contents have SHA-256 %s, set-up pinned %s: the file is damaged", path, sum, pin.sha256)
+	}
+	return x, nil
+}
+
+func readIDX(r io.Reader) (*IDX, error) { return readIDXCheck(r, nil, nil) }
+
+// readIDXCheck reads one IDX array from r, writing the decompressed stream
+// to h when h is not nil and checking the header against pin when pin is
+// not nil.
+func readIDXCheck(r io.Reader, h io.Writer, pin *idxPin) (*IDX, error) {
 	br := bufio.NewReader(r)
 	var in io.Reader = br
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -163,6 +204,9 @@ func readIDX(r io.Reader) (*IDX, error) {
 		}
 		defer zr.Close()
 		in = zr
+	}
+	if h != nil {
+		in = io.TeeReader(in, h)
 	}
 
 	var head [4]byte
@@ -194,6 +238,9 @@ func readIDX(r io.Reader) (*IDX, error) {
 			return nil, &IDXError{Detail: fmt.Sprintf("dimension sizes % x declare more than %d bytes of data", dimBytes, int64(maxIDXBytes))}
 		}
 		size *= d
+	}
+	if pin != nil && (typ != pin.typ || !slices.Equal(dims, pin.dims)) {
+		return nil, &IDXError{Detail: fmt.Sprintf("header declares %v %v, the installed file holds %v %v", typ, dims, pin.typ, pin.dims)}
 	}
 
 	// Grow the buffer as data arrive rather than trusting the header with

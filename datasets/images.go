@@ -77,6 +77,12 @@ func LoadImages(imagesPath, labelsPath string) (*Images, error) {
 	if err != nil {
 		return nil, err
 	}
+	return imagesFromIDX(img, lab, imagesPath, labelsPath)
+}
+
+// imagesFromIDX checks the shapes of an images and a labels array and
+// converts them; the paths name the files in errors.
+func imagesFromIDX(img, lab *IDX, imagesPath, labelsPath string) (*Images, error) {
 	if img.Type != IDXUint8 || len(img.Dims) != 3 {
 		return nil, fmt.Errorf("datasets: %s: want a uint8 image array [N, rows, cols], have %v %v", imagesPath, img.Type, img.Dims)
 	}

@@ -101,31 +101,68 @@ func TestMissingDataSaysMakeSetup(t *testing.T) {
 	}
 }
 
+// TestMNISTCorruptFile reproduces issue 8, item 3: files with altered
+// pixels or a wrong header loaded without error, and a small gzip whose
+// header declared a huge array was expanded.
 func TestMNISTCorruptFile(t *testing.T) {
+	realData, realErr := DataDir()
 	data := t.TempDir()
 	t.Setenv("STOCHGRAD_DATA", data)
 	dir := filepath.Join(data, "mnist")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	img := encodeIDX(t, IDXUint8, []int{2, 28, 28}, make([]float64, 2*784))
-	writeFile(t, filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), gzipBytes(t, img[:1000]))
-	writeFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), encodeIDX(t, IDXUint8, []int{2}, []float64{1, 2}))
-	_, err := MNIST(Test)
-	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "t10k-images-idx3-ubyte.gz") || !strings.Contains(err.Error(), "make setup") {
-		t.Fatalf("truncated MNIST file: %v, want a truncation error naming the file and `make setup`", err)
+	images := filepath.Join(dir, "t10k-images-idx3-ubyte.gz")
+	labels := filepath.Join(dir, "t10k-labels-idx1-ubyte")
+	writeFile(t, labels, encodeIDX(t, IDXUint8, []int{10000}, make([]float64, 10000)))
+	for _, tc := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"another shape", gzipBytes(t, encodeIDX(t, IDXUint8, []int{10000, 56, 14}, make([]float64, 10000*784))),
+			"header declares uint8 [10000 56 14], the installed file holds uint8 [10000 28 28]"},
+		{"another type", gzipBytes(t, encodeIDX(t, IDXInt8, []int{10000, 28, 28}, nil)), "header declares int8"},
+		// 64 MiB of zeros in 64 KiB of gzip: refused from its header.
+		{"gzip bomb", gzipBytes(t, append(encodeIDX(t, IDXUint8, []int{1 << 16, 32, 32}, nil), make([]byte, 1<<26)...)),
+			"header declares uint8 [65536 32 32]"},
+		{"truncated", gzipBytes(t, encodeIDX(t, IDXUint8, []int{10000, 28, 28}, make([]float64, 1000))), "truncated IDX data"},
+		// The right size, other pixels: only the checksum can tell.
+		{"altered pixels", gzipBytes(t, encodeIDX(t, IDXUint8, []int{10000, 28, 28}, make([]float64, 10000*784))),
+			"set-up pinned 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7: the file is damaged"},
+	} {
+		writeFile(t, images, tc.file)
+		_, err := MNIST(Test)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), images) || !strings.Contains(err.Error(), "make setup") {
+			t.Errorf("%s: %v, want an error naming the file, %q and `make setup`", tc.name, err, tc.want)
+		}
 	}
-	// A whole file with a label out of range is rejected too.
-	writeFile(t, filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), gzipBytes(t, img))
-	writeFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), encodeIDX(t, IDXUint8, []int{2}, []float64{1, 12}))
-	if _, err := MNIST(Test); err == nil || !strings.Contains(err.Error(), "label 12") {
-		t.Fatalf("label 12: %v, want an out-of-range label error", err)
+	if _, err := MNIST(Test); errors.Is(err, ErrTruncated) {
+		t.Errorf("altered pixels reported as truncation: %v", err)
 	}
-	writeFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), encodeIDX(t, IDXUint8, []int{2}, []float64{1, 9}))
-	im, err := MNIST(Test)
-	if err != nil || im.N != 2 || im.Labels[1] != 9 {
-		t.Fatalf("valid small set: %v, %+v", err, im)
+	// Labels are checked too.
+	writeFile(t, images, installedFile(t, realData, realErr, "mnist/t10k-images-idx3-ubyte"))
+	writeFile(t, labels, encodeIDX(t, IDXUint8, []int{10000}, make([]float64, 10000)))
+	if _, err := MNIST(Test); err == nil || !strings.Contains(err.Error(), labels) || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("altered labels: %v, want a checksum error naming %s", err, labels)
 	}
+}
+
+// installedFile returns the contents of an installed data file, skipping
+// the test when it is not installed (failing under STOCHGRAD_REQUIRE_SETUP).
+func installedFile(t *testing.T, data string, err error, name string) []byte {
+	t.Helper()
+	var b []byte
+	if err == nil {
+		b, err = os.ReadFile(filepath.Join(data, name))
+	}
+	if err != nil {
+		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return b
 }
 
 func TestDataDir(t *testing.T) {
@@ -154,8 +191,10 @@ func TestDataDir(t *testing.T) {
 		t.Errorf("from %s: %q, %v; want %s", inner, d, err, filepath.Join(root, ".deps", "data"))
 	}
 
+	// Outside the repository: one line that says once what to set (issue 8).
 	t.Chdir(t.TempDir())
-	if _, err := DataDir(); err == nil || !strings.Contains(err.Error(), "STOCHGRAD_ROOT") {
-		t.Errorf("outside the repository: %v, want an error naming STOCHGRAD_ROOT", err)
+	_, err := DataDir()
+	if err == nil || strings.Contains(err.Error(), "\n") || strings.Count(err.Error(), "STOCHGRAD_ROOT") != 1 {
+		t.Errorf("outside the repository: %q, want one line naming STOCHGRAD_ROOT once", err)
 	}
 }

@@ -48,7 +48,14 @@
 // # Running notebooks
 //
 // A Runner starts one kernel per notebook, in its own process group, from
-// the kernel spec's argv and env, and speaks the Jupyter messaging protocol
+// the kernel spec's argv and env; by default the spec of the checkout it is
+// started from (CheckoutSpec), never the installed one, which runs whichever
+// checkout last ran `make setup`. It refuses notebooks of other languages
+// and, before starting the kernel, an output directory it cannot write;
+// Runner.Check also refuses two notebooks whose copies would land on one
+// path. A notebook whose kernel did not start is not written. The kernel's
+// private directory (TempDir) is held locked while the run lives, so that
+// RemoveStaleTempDirs can remove what a run killed with SIGKILL left. It speaks the Jupyter messaging protocol
 // (5.3) to it over ZeroMQ: HMAC-SHA256 signed messages on the shell,
 // control and iopub channels. It sends one execute_request per code cell
 // and collects the outputs as Jupyter front ends do (merged streams,

@@ -32,8 +32,8 @@ const shutdownGrace = 5 * time.Second
 // Runner executes notebooks headlessly on a Jupyter kernel, one kernel
 // process per notebook, and writes the executed copies.
 type Runner struct {
-	// Spec is the kernel to run. Nil means the installed kernel spec
-	// named SpecName.
+	// Spec is the kernel to run. Nil means CheckoutSpec(Root()): GoNB
+	// running the checkout the runner is started from.
 	Spec *Spec
 
 	// Quick sets STOCHGRAD_QUICK=1 in the kernel's environment; otherwise
@@ -57,7 +57,9 @@ type Runner struct {
 	Drain time.Duration
 
 	// OutDir, when set, receives the executed copy of each notebook under
-	// its base name, also when execution fails.
+	// its base name, also when a cell fails; never a copy of a notebook
+	// whose kernel did not start. Run checks that it is writable before
+	// it starts the kernel.
 	OutDir string
 
 	// Log, when set, receives one line per executed cell as it finishes.
@@ -77,6 +79,8 @@ type Result struct {
 	Startup   time.Duration // from starting the kernel to its first reply
 	Duration  time.Duration // in all, start-up and shutdown included
 	KernelPID int           // process id and process group of the kernel
+
+	started bool // the kernel started and the cells were sent to it
 }
 
 // CellResult is the outcome of one executed code cell.
@@ -126,7 +130,7 @@ func firstLine(src string) string {
 
 // Run executes the notebook at path. The returned Result is non-nil
 // whenever the notebook could be read, so a failed run still has its
-// partial outputs (and is written to OutDir).
+// partial outputs (and, once its kernel started, is written to OutDir).
 func (r *Runner) Run(ctx context.Context, path string) (*Result, error) {
 	nb, err := ReadNotebookFile(path)
 	if err != nil {
@@ -136,8 +140,13 @@ func (r *Runner) Run(ctx context.Context, path string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel: %w", err)
 	}
-	res, err := r.RunNotebook(ctx, nb, path, filepath.Dir(abs))
 	if r.OutDir != "" {
+		if err := checkWritable(r.OutDir); err != nil {
+			return nil, err
+		}
+	}
+	res, err := r.RunNotebook(ctx, nb, path, filepath.Dir(abs))
+	if r.OutDir != "" && res.started {
 		out := filepath.Join(r.OutDir, filepath.Base(path))
 		if werr := WriteNotebookFile(out, nb); werr != nil {
 			return res, errors.Join(err, werr)
@@ -145,6 +154,96 @@ func (r *Runner) Run(ctx context.Context, path string) (*Result, error) {
 		res.OutPath = out
 	}
 	return res, err
+}
+
+// Check reports, before anything runs, what would make running the
+// notebooks at paths fail or lose work: a notebook that does not read or
+// is not a Go notebook, two notebooks whose executed copies would land on
+// one path of OutDir, and an OutDir that cannot be written.
+func (r *Runner) Check(paths ...string) error {
+	var errs []error
+	outs := make(map[string]string)
+	for _, p := range paths {
+		nb, err := ReadNotebookFile(p)
+		if err == nil {
+			err = checkGoNotebook(nb, p)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if r.OutDir == "" {
+			continue
+		}
+		out := filepath.Join(r.OutDir, filepath.Base(p))
+		if first, ok := outs[out]; ok {
+			errs = append(errs, fmt.Errorf("kernel: notebooks %s and %s would both be written to %s: run them with different -out directories", first, p, out))
+		}
+		outs[out] = p
+	}
+	if r.OutDir != "" {
+		if err := checkWritable(r.OutDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkWritable makes dir if needed and checks that a file can be created
+// in it.
+func checkWritable(dir string) error {
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		var f *os.File
+		if f, err = os.CreateTemp(dir, ".nbrun-check-*"); err == nil {
+			f.Close()
+			err = os.Remove(f.Name())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kernel: output directory %s is not writable: %w", dir, err)
+	}
+	return nil
+}
+
+// checkGoNotebook returns an error if the notebook's metadata names a kernel
+// of another language than Go.
+func checkGoNotebook(nb *Notebook, name string) error {
+	var md struct {
+		KernelSpec struct {
+			Name     string `json:"name"`
+			Language string `json:"language"`
+		} `json:"kernelspec"`
+		LanguageInfo struct {
+			Name string `json:"name"`
+		} `json:"language_info"`
+	}
+	if len(nb.Metadata) == 0 || json.Unmarshal(nb.Metadata, &md) != nil {
+		return nil // no metadata to go by: GoNB will say
+	}
+	lang := md.KernelSpec.Language
+	if lang == "" {
+		lang = md.LanguageInfo.Name
+	}
+	if lang != "" && !strings.EqualFold(lang, "go") {
+		return fmt.Errorf("kernel: notebook %s is not a Go notebook: its metadata names kernel %q, language %q; this runner runs Go notebooks on GoNB", name, md.KernelSpec.Name, lang)
+	}
+	return nil
+}
+
+// checkRootSet returns an error if a cell of nb uses $STOCHGRAD_ROOT
+// (the wiring cell does) and the kernel's environment env does not set it.
+func checkRootSet(nb *Notebook, name string, env []string, spec *Spec) error {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "STOCHGRAD_ROOT="); ok && v != "" {
+			return nil
+		}
+	}
+	for i, c := range nb.Cells {
+		if c.Type == "code" && strings.Contains(c.Source, "STOCHGRAD_ROOT") {
+			return fmt.Errorf("kernel: notebook %s: cell %d uses $STOCHGRAD_ROOT, which neither the kernel spec (%s) nor the environment sets: set STOCHGRAD_ROOT to the repository, or run with the stochgrad kernel spec of `make setup`", name, i, spec.Argv[0])
+		}
+	}
+	return nil
 }
 
 // RunNotebook executes the code cells of nb in order, in a new kernel
@@ -156,10 +255,16 @@ func (r *Runner) RunNotebook(ctx context.Context, nb *Notebook, name, dir string
 	res := &Result{Path: name, Notebook: nb}
 	defer func() { res.Duration = time.Since(start) }()
 
+	if err := checkGoNotebook(nb, name); err != nil {
+		return res, err
+	}
 	spec := r.Spec
 	if spec == nil {
-		var err error
-		if spec, _, err = FindSpec(SpecName); err != nil {
+		root, err := Root()
+		if err != nil {
+			return res, err
+		}
+		if spec, err = CheckoutSpec(root); err != nil {
 			return res, err
 		}
 	}
@@ -171,6 +276,9 @@ func (r *Runner) RunNotebook(ctx context.Context, nb *Notebook, name, dir string
 		// The mode is the runner's, not an inherited variable's.
 		unset = append(unset, "STOCHGRAD_QUICK")
 	}
+	if err := checkRootSet(nb, name, kernelEnv(os.Environ(), spec.Env, env, unset), spec); err != nil {
+		return res, err
+	}
 	s, err := startSession(ctx, spec, dir, env, unset, orDefault(r.StartTimeout, DefaultStartTimeout))
 	if s != nil {
 		res.KernelPID = s.pgid
@@ -179,6 +287,7 @@ func (r *Runner) RunNotebook(ctx context.Context, nb *Notebook, name, dir string
 		return res, fmt.Errorf("kernel: notebook %s: %w", name, err)
 	}
 	res.Startup = time.Since(start)
+	res.started = true
 	ex := &execution{r: r, s: s, nb: nb, name: name, cells: make(map[string]*cellRun), displays: make(map[string][]*Output)}
 	defer func() {
 		grace := shutdownGrace

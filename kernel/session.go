@@ -43,6 +43,7 @@ type session struct {
 	cmd           *exec.Cmd
 	pgid          int
 	dir           string // private directory: connection file, log, TMPDIR
+	release       func() // removes dir
 	logPath       string
 	key           []byte
 	id            string // client session id
@@ -134,12 +135,13 @@ func startSession(ctx context.Context, spec *Spec, wd string, extraEnv, unsetEnv
 }
 
 func tryStartSession(ctx context.Context, spec *Spec, wd string, extraEnv, unsetEnv []string, timeout time.Duration) (*session, error) {
-	dir, err := os.MkdirTemp("", "stochgrad-kernel-")
+	dir, release, err := TempDir("kernel")
 	if err != nil {
 		return nil, err
 	}
 	s := &session{
 		dir:           dir,
+		release:       release,
 		logPath:       filepath.Join(dir, "kernel.log"),
 		id:            newID(),
 		interruptMode: spec.InterruptMode,
@@ -404,7 +406,7 @@ func (s *session) close(grace time.Duration) {
 				_ = sock.Close()
 			}
 		}
-		_ = os.RemoveAll(s.dir)
+		s.release()
 	})
 }
 

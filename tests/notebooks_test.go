@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -15,15 +14,16 @@ import (
 	"github.com/stochgrad/stochgrad/kernel"
 )
 
-// requireKernelSetup returns the installed stochgrad kernel spec; without
-// it the test is skipped, or fails when STOCHGRAD_REQUIRE_SETUP is set.
+// requireKernelSetup returns the kernel spec that runs this checkout (not
+// the installed one, which runs whichever checkout last ran `make setup`);
+// without GoNB here the test is skipped, or fails when
+// STOCHGRAD_REQUIRE_SETUP is set.
 func requireKernelSetup(t *testing.T) *kernel.Spec {
 	t.Helper()
-	spec, _, err := kernel.FindSpec(kernel.SpecName)
+	root, err := kernel.Root()
+	var spec *kernel.Spec
 	if err == nil {
-		if _, err = os.Stat(spec.Argv[0]); err != nil {
-			err = fmt.Errorf("kernel binary of the %s spec: %w: run `make setup`", kernel.SpecName, err)
-		}
+		spec, err = kernel.CheckoutSpec(root)
 	}
 	if err != nil {
 		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") != "" {

@@ -15,9 +15,10 @@ import (
 
 // Fit is a training loop: each step computes Loss, back-propagates it and
 // lets Optimizer update Model's parameters, while a live chart and progress
-// bar (viz.Live) show the loss. A NaN or infinite loss or gradient stops the
-// loop with an error naming the step and the quantity, and the parameters
-// are restored from the last good checkpoint.
+// bar (viz.Live) show the loss. A NaN or infinite loss, gradient or updated
+// parameter stops the loop with an error naming the step and the quantity,
+// and the parameters are restored from the last good checkpoint; the
+// checkpoint file only ever receives finite parameters.
 type Fit[T ad.Float] struct {
 	// Title labels the progress view.
 	Title string
@@ -122,14 +123,17 @@ func (f *Fit[T]) Run() (History, error) {
 		for _, p := range params {
 			p.ZeroGrad()
 		}
+		// An update can overflow with finite gradients; such parameters
+		// must never reach the checkpoint file.
+		if err := checkFinite(params); err != nil {
+			return fail(step, err)
+		}
 		h.Loss = append(h.Loss, v)
 		if live != nil {
 			live.Step(step, v)
 		}
 		if step%every == 0 || step == f.Steps {
-			if finite(params) {
-				good = snapshot(params)
-			}
+			good = snapshot(params)
 			if f.Checkpoint != "" {
 				if err := nn.SaveFile(f.Checkpoint, f.Model); err != nil {
 					return h, fmt.Errorf("toolkit: %s step %d: checkpoint: %w", f.name(), step, err)
@@ -147,16 +151,17 @@ func (f *Fit[T]) name() string {
 	return fmt.Sprintf("Fit %q", f.Title)
 }
 
-// finite reports whether every parameter value is finite.
-func finite[T ad.Float](ps []*ad.Tensor[T]) bool {
-	for _, p := range ps {
-		for _, v := range p.Data {
+// checkFinite returns an error naming the first parameter value that is
+// NaN or infinite.
+func checkFinite[T ad.Float](ps []*ad.Tensor[T]) error {
+	for i, p := range ps {
+		for k, v := range p.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return false
+				return fmt.Errorf("parameter %d (shape %v) is %v at entry %d after the update", i, p.Shape(), v, k)
 			}
 		}
 	}
-	return true
+	return nil
 }
 
 func snapshot[T ad.Float](ps []*ad.Tensor[T]) [][]T {

@@ -1,6 +1,7 @@
 package toolkit
 
 import (
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -97,7 +98,9 @@ func TestCachedComputesOnce(t *testing.T) {
 		t.Fatal("other settings must be another entry")
 	}
 	// A corrupt entry is recomputed.
-	files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json"))
+	cacheLog = io.Discard
+	t.Cleanup(func() { cacheLog = os.Stderr })
+	files, _ := filepath.Glob(filepath.Join(CacheDir(), "*", "*.json"))
 	for _, f := range files {
 		os.WriteFile(f, []byte("{not json"), 0o644)
 	}
@@ -107,7 +110,7 @@ func TestCachedComputesOnce(t *testing.T) {
 	if err := Uncache("sweep/τ"); err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := filepath.Glob(filepath.Join(CacheDir(), "*.json")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(CacheDir(), "*", "*.json")); len(files) != 0 {
 		t.Fatalf("Uncache left %v", files)
 	}
 }
@@ -169,5 +172,34 @@ func TestFitObjective(t *testing.T) {
 	f.Objective = func(int) (*ad.Tensor[float64], float64) { return ad.Sum(logits), math.NaN() }
 	if _, err := f.Run(); err == nil || !strings.Contains(err.Error(), "objective is NaN") {
 		t.Errorf("NaN objective: %v", err)
+	}
+}
+
+// TestFitNeverCheckpointsNonFiniteParameters reproduces issue 8, item 6: an
+// update that overflows with finite loss and gradient used to be written to
+// the checkpoint file, overwriting the last good parameters.
+func TestFitNeverCheckpointsNonFiniteParameters(t *testing.T) {
+	w := ad.Param(ad.New([]float64{1}, 1))
+	ckpt := filepath.Join(t.TempDir(), "w.ckpt")
+	f := Fit[float64]{
+		Steps: 5, Model: nn.ParamList[float64]{w}, Quiet: true, Checkpoint: ckpt, CheckpointEvery: 1,
+		// ∂loss/∂w = 1: w = 1 − max after step 1, −Inf after step 2.
+		Optimizer: &optim.SGD[float64]{LR: math.MaxFloat64},
+		Loss:      func(int) *ad.Tensor[float64] { return ad.Sum(w) },
+	}
+	_, err := f.Run()
+	if err == nil || !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), "parameter 0 (shape [1]) is -Inf") {
+		t.Fatalf("error %v, want one naming step 2 and the infinite parameter", err)
+	}
+	want := 1 - math.MaxFloat64
+	if w.Data[0] != want {
+		t.Errorf("w = %v after restore, want the step-1 value %v", w.Data[0], want)
+	}
+	saved := ad.Param(ad.New([]float64{0}, 1))
+	if err := nn.LoadFile(ckpt, nn.ParamList[float64]{saved}); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Data[0] != want {
+		t.Errorf("checkpoint file holds %v, want the last finite parameters %v", saved.Data[0], want)
 	}
 }

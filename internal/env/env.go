@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,9 @@ import (
 // ModulePath is the module path of the stochgrad repository.
 const ModulePath = "github.com/stochgrad/stochgrad"
 
-// ErrNoRoot is returned when no repository can be found.
+// ErrNoRoot is matched (with errors.Is) by the error of Root when no
+// repository can be found. The error is one line and gives no advice, which
+// the caller adds.
 var ErrNoRoot = errors.New("cannot find the stochgrad repository")
 
 // Root returns the repository root: $STOCHGRAD_ROOT when set, else the
@@ -35,7 +38,8 @@ func Root() (string, error) {
 			return dir, nil
 		}
 		if filepath.Dir(dir) == dir {
-			return "", errors.Join(ErrNoRoot, errors.New("none at or above "+wd+"; set STOCHGRAD_ROOT"))
+			// No advice here: each caller says which variable to set.
+			return "", fmt.Errorf("%w: none at or above %s", ErrNoRoot, wd)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,8 +30,9 @@ func TestRootAndDir(t *testing.T) {
 		t.Fatalf("Dir ignores STOCHGRAD_DATA: %q", d)
 	}
 	t.Chdir(other)
-	if _, err := Root(); !errors.Is(err, ErrNoRoot) {
-		t.Fatalf("Root outside any stochgrad repository: %v", err)
+	_, err := Root()
+	if !errors.Is(err, ErrNoRoot) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "STOCHGRAD_ROOT") {
+		t.Fatalf("Root outside any stochgrad repository: %q, want one line without advice", err)
 	}
 	t.Setenv("STOCHGRAD_ROOT", repo)
 	if r, err := Root(); err != nil || r != repo {

@@ -78,7 +78,7 @@ func (t *Tensor[T]) BackwardKeepGraph(cot *Tensor[T]) {
 
 func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 	if !root.requiresGrad {
-		return
+		panic(fmt.Sprintf("ad.Backward: the output of shape %v depends on no tensor that requires a gradient: make the parameters with ad.Param", root.shape))
 	}
 	order := topo(root)
 	g := root.grad()
@@ -99,6 +99,7 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 		}
 		if !keep {
 			t.node = nil // release the graph: closures and inputs become garbage
+			t.released = true
 		}
 	}
 }
@@ -112,6 +113,9 @@ func topo[T Float](root *Tensor[T]) []*Tensor[T] {
 		i int
 	}
 	var order []*Tensor[T]
+	if root.released {
+		panic(fmt.Sprintf("ad.Backward: the graph of this output (shape %v) was released by an earlier Backward; call BackwardKeepGraph for all but the last pass", root.shape))
+	}
 	stack := []frame{{t: root}}
 	root.mark = stamp
 	for len(stack) > 0 {
@@ -120,6 +124,9 @@ func topo[T Float](root *Tensor[T]) []*Tensor[T] {
 			in := n.inputs[f.i]
 			f.i++
 			if in.requiresGrad && in.mark != stamp {
+				if in.released {
+					panic(fmt.Sprintf("ad.Backward: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it; call BackwardKeepGraph for all but the last pass", f.i-1, in.shape, n.op))
+				}
 				in.mark = stamp
 				stack = append(stack, frame{t: in})
 			}

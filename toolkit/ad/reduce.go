@@ -57,13 +57,13 @@ func SumKeep[T Float](a *Tensor[T], axes ...int) *Tensor[T] { return sum("SumKee
 
 // Mean returns the mean of a over the given axes (all if none), dropping them.
 func Mean[T Float](a *Tensor[T], axes ...int) *Tensor[T] {
-	s := Sum(a, axes...)
+	s := sum("Mean", a, axes, false)
 	return MulScalar(s, T(len(s.Data))/T(len(a.Data)))
 }
 
 // MeanKeep is Mean keeping the reduced axes with size 1.
 func MeanKeep[T Float](a *Tensor[T], axes ...int) *Tensor[T] {
-	s := SumKeep(a, axes...)
+	s := sum("MeanKeep", a, axes, true)
 	return MulScalar(s, T(len(s.Data))/T(len(a.Data)))
 }
 

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 )
@@ -25,6 +26,7 @@ type Tensor[T Float] struct {
 	shape        []int
 	requiresGrad bool
 	retainGrad   bool
+	released     bool // computed by an op whose graph a Backward released
 	node         *node[T]
 	mark         uint64 // visit stamp of the last topological sort
 }
@@ -177,12 +179,16 @@ func Convert[U, T Float](t *Tensor[T]) *Tensor[U] {
 	return &Tensor[U]{Data: out, shape: append([]int(nil), t.shape...)}
 }
 
-// numel returns the number of elements of shape, panicking on negative sizes.
+// numel returns the number of elements of shape, panicking on negative sizes
+// and on shapes with more elements than an int can count.
 func numel(op string, shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
 			panic(fmt.Sprintf("ad.%s: negative dimension in shape %v", op, shape))
+		}
+		if d != 0 && n > math.MaxInt/d {
+			panic(fmt.Sprintf("ad.%s: shape %v has more elements than an int can count", op, shape))
 		}
 		n *= d
 	}
@@ -191,13 +197,14 @@ func numel(op string, shape []int) int {
 
 // axis normalises a possibly negative axis for a tensor of the given rank.
 func axis(op string, a, rank int) int {
-	if a < 0 {
-		a += rank
+	n := a
+	if n < 0 {
+		n += rank
 	}
-	if a < 0 || a >= rank {
+	if n < 0 || n >= rank {
 		panic(fmt.Sprintf("ad.%s: axis %d out of range for rank %d", op, a, rank))
 	}
-	return a
+	return n
 }
 
 // offset returns the flat offset of idx in a row-major array of the given shape.

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -71,25 +72,44 @@ func Save[T ad.Float](w io.Writer, ms ...Module[T]) error {
 // Load reads a checkpoint written by Save into the modules' parameters,
 // which must have the same number, order and shapes as when it was saved.
 // A float32 checkpoint may be loaded into float64 parameters and the other
-// way round. Load checks the whole file before it changes anything: on any
-// error the parameters keep their values.
+// way round, as long as every value fits float32. Load checks the whole
+// file, header included, against its checksum before it interprets any of
+// it, so a damaged file is reported as damaged and never as a checkpoint of
+// another model; bytes after the checksum are an error. On any error the
+// parameters keep their values.
 func Load[T ad.Float](r io.Reader, ms ...Module[T]) error {
 	params := Collect(ms...)
-	h := crc32.NewIEEE()
-	br := &ckptReader{r: io.TeeReader(bufio.NewReader(r), h)}
-	magic := br.bytes(len(ckptMagic))
-	if br.err == nil && string(magic) != ckptMagic {
+	// A checkpoint of these parameters takes at most limit bytes; a bigger
+	// stream is not read into memory.
+	limit := int64(len(ckptMagic) + 3*4 + 4)
+	for _, p := range params {
+		limit += int64(4 + 8*p.Rank() + 8*p.Len())
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return fmt.Errorf("nn: reading checkpoint: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return fmt.Errorf("nn: checkpoint is longer than the %d bytes a checkpoint of this model takes: it was saved from a bigger model or has trailing bytes", limit)
+	}
+	if len(data) >= len(ckptMagic) && string(data[:len(ckptMagic)]) != ckptMagic {
 		return errors.New("nn: not a stochgrad checkpoint (bad magic); was it written by nn.Save?")
 	}
-	version, width, count := br.u32(), br.u32(), br.u32()
-	if br.err != nil {
-		return br.fail("header")
+	if len(data) < len(ckptMagic)+3*4+4 {
+		return errors.New("nn: checkpoint ends inside the header: the file is truncated")
 	}
+	body := data[:len(data)-4]
+	if crc, sum := le.Uint32(data[len(body):]), crc32.ChecksumIEEE(body); crc != sum {
+		return fmt.Errorf("nn: checkpoint checksum mismatch (stored %08x, computed %08x): the file is corrupt, truncated or has trailing bytes", crc, sum)
+	}
+
+	br := &ckptReader{r: bytes.NewReader(body[len(ckptMagic):])}
+	version, width, count := br.u32(), br.u32(), br.u32()
 	if version != ckptVersion {
 		return fmt.Errorf("nn: checkpoint format version %d, this build reads version %d", version, ckptVersion)
 	}
 	if width != 4 && width != 8 {
-		return fmt.Errorf("nn: checkpoint stores %d-byte values, want 4 or 8 (corrupt file?)", width)
+		return fmt.Errorf("nn: checkpoint stores %d-byte values, want 4 or 8", width)
 	}
 	if int(count) != len(params) {
 		return fmt.Errorf("nn: checkpoint holds %d tensors, the model has %d parameters: it was saved from a different model", count, len(params))
@@ -101,7 +121,7 @@ func Load[T ad.Float](r io.Reader, ms ...Module[T]) error {
 			return br.fail(fmt.Sprintf("tensor %d", i))
 		}
 		if rank > maxRank {
-			return fmt.Errorf("nn: checkpoint tensor %d has rank %d (corrupt file?)", i, rank)
+			return fmt.Errorf("nn: checkpoint tensor %d has rank %d, the model's parameter %d has rank %d: it was saved from a different model", i, rank, i, p.Rank())
 		}
 		shape := make([]int, rank)
 		for k := range shape {
@@ -121,19 +141,18 @@ func Load[T ad.Float](r io.Reader, ms ...Module[T]) error {
 		for k := range v {
 			if width == 4 {
 				v[k] = T(math.Float32frombits(le.Uint32(raw[4*k:])))
-			} else {
-				v[k] = T(math.Float64frombits(le.Uint64(raw[8*k:])))
+				continue
 			}
+			f := math.Float64frombits(le.Uint64(raw[8*k:]))
+			if valueWidth[T]() == 4 && math.Abs(f) > math.MaxFloat32 && !math.IsInf(f, 0) {
+				return fmt.Errorf("nn: checkpoint tensor %d element %d is %g, beyond float32's range: load it into float64 parameters", i, k, f)
+			}
+			v[k] = T(f)
 		}
 		vals[i] = v
 	}
-	sum := h.Sum32()
-	crc := br.u32()
-	if br.err != nil {
-		return br.fail("checksum")
-	}
-	if crc != sum {
-		return fmt.Errorf("nn: checkpoint checksum mismatch (stored %08x, computed %08x): the file is corrupt", crc, sum)
+	if n := br.r.(*bytes.Reader).Len(); n > 0 {
+		return fmt.Errorf("nn: checkpoint has %d bytes after its last tensor (written by another version?)", n)
 	}
 	for i, p := range params {
 		copy(p.Data, vals[i])

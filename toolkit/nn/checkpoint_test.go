@@ -2,6 +2,9 @@ package nn
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -128,6 +131,13 @@ func TestLoadRejectsBadCheckpoints(t *testing.T) {
 		b[i] ^= 0x40
 		return b
 	}
+	// resum returns good changed by edit, with a valid checksum.
+	resum := func(edit func([]byte)) []byte {
+		b := bytes.Clone(good)
+		edit(b)
+		binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+		return b
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -140,7 +150,14 @@ func TestLoadRejectsBadCheckpoints(t *testing.T) {
 		{"truncated values", good[:len(good)-10], []int{4, 3, 2}, "truncated"},
 		{"missing checksum", good[:len(good)-4], []int{4, 3, 2}, "checksum"},
 		{"corrupt value", flip(60), []int{4, 3, 2}, "checksum mismatch"},
-		{"corrupt version", flip(8), []int{4, 3, 2}, "version"},
+		// Damage anywhere, header included, is reported as damage (issue 8,
+		// item 5), never as a checkpoint of another model.
+		{"corrupt version", flip(8), []int{4, 3, 2}, "checksum mismatch"},
+		{"corrupt shape", flip(25), []int{4, 3, 2}, "checksum mismatch"},
+		{"corrupt count", flip(16), []int{4, 3, 2}, "checksum mismatch"},
+		{"trailing bytes", append(bytes.Clone(good), 0), []int{4, 3, 2}, "checksum mismatch"},
+		{"trailing checksum", append(bytes.Clone(good), good[len(good)-4:]...), []int{4, 3, 2}, "checksum mismatch"},
+		{"other version", resum(func(b []byte) { b[8] = 2 }), []int{4, 3, 2}, "format version 2"},
 		{"other widths", good, []int{4, 5, 2}, "tensor 0 has shape [4 3], the model's parameter 0 has shape [4 5]"},
 		{"other depth", good, []int{4, 3, 3, 2}, "holds 4 tensors, the model has 6"},
 	} {
@@ -165,5 +182,31 @@ func TestLoadRejectsBadCheckpoints(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadFloat64BeyondFloat32 checks that a float64 checkpoint value that
+// float32 cannot hold is an error, not a silent ±Inf (issue 8, item 4),
+// while infinities saved as such still load.
+func TestLoadFloat64BeyondFloat32(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	src := NewLinear[float64](rnd, 2, 2)
+	src.Params()[0].Data[3] = 1e39
+	var buf bytes.Buffer
+	if err := Save(&buf, src); err != nil {
+		t.Fatal(err)
+	}
+	dst := NewLinear[float32](rnd, 2, 2)
+	err := Load(bytes.NewReader(buf.Bytes()), dst)
+	if err == nil || !strings.Contains(err.Error(), "tensor 0 element 3 is 1e+39, beyond float32's range") {
+		t.Fatalf("Load of 1e39 into float32: %v", err)
+	}
+	src.Params()[0].Data[3] = math.Inf(-1)
+	buf.Reset()
+	if err := Save(&buf, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(bytes.NewReader(buf.Bytes()), dst); err != nil || !math.IsInf(float64(dst.Params()[0].Data[3]), -1) {
+		t.Fatalf("Load of -Inf into float32: %v, %v", err, dst.Params()[0].Data[3])
 	}
 }

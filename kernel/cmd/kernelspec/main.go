@@ -11,9 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/stochgrad/stochgrad/kernel"
 )
@@ -43,14 +41,20 @@ func run(root, dataDir string) error {
 			return err
 		}
 	}
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	goBin, err := kernel.GoBin()
 	if err != nil {
-		return fmt.Errorf("cannot find the Go toolchain (go env GOROOT): %w", err)
+		return err
 	}
-	goBin := filepath.Join(strings.TrimSpace(string(out)), "bin")
 	gonb := filepath.Join(root, ".deps", "bin", "gonb")
 	if _, err := os.Stat(gonb); err != nil {
 		fmt.Fprintf(os.Stderr, "kernelspec: warning: %s is missing: run scripts/setup-jupyter.sh\n", gonb)
+	}
+	// Jupyter runs one checkout per spec name: say when it changes. nbrun
+	// and the tests run their own checkout whatever the spec says.
+	if old, err := kernel.ReadSpec(filepath.Join(dataDir, "kernels", kernel.SpecName, "kernel.json")); err == nil {
+		if prev := old.Env["STOCHGRAD_ROOT"]; prev != "" && prev != root {
+			fmt.Printf("kernelspec: Jupyter's %q kernel ran the checkout at %s; it now runs %s\n", kernel.SpecName, prev, root)
+		}
 	}
 	path, changed, err := kernel.InstallSpec(dataDir, kernel.SpecName, kernel.NewSpec(root, goBin))
 	if err != nil {

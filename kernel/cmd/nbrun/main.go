@@ -11,6 +11,13 @@
 // DIR/NAME.html through /usr/bin/jupyter nbconvert. It goes on with the
 // next notebook after a failure and exits with status 1 if any notebook
 // failed, naming the notebook and the cell.
+//
+// Before running anything it refuses (status 2) a notebook that does not
+// read or is not a Go notebook, two notebooks whose executed copies would
+// land on one path, and an output directory it cannot write. It runs the
+// checkout it is started from (kernel.CheckoutSpec), stops its kernels on
+// SIGINT, SIGTERM and the death of its parent, and removes what runs killed
+// with SIGKILL left in the temporary directory.
 package main
 
 import (
@@ -54,17 +61,32 @@ func run() int {
 	// Interrupting nbrun stops the kernel and its process group first.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// So does the death of the process that started it (make, say).
+	if err := dieWithParent(); err != nil {
+		fmt.Fprintf(os.Stderr, "nbrun: %v\n", err)
+		return 1
+	}
+	// A run killed with SIGKILL left its directories behind.
+	if err := kernel.RemoveStaleTempDirs(); err != nil {
+		fmt.Fprintf(os.Stderr, "nbrun: warning: %v\n", err)
+	}
 
+	r := &kernel.Runner{Quick: *quick, CellTimeout: *timeout, OutDir: *out, Log: os.Stdout}
+	// Refuse before anything runs what would fail or lose work later.
+	if err := r.Check(flag.Args()...); err != nil {
+		fmt.Fprintf(os.Stderr, "nbrun: %v\n", err)
+		return 2
+	}
 	if *cache == "" {
-		dir, err := os.MkdirTemp("", "stochgrad-cache-")
+		dir, release, err := kernel.TempDir("cache")
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "nbrun: %v\n", err)
 			return 1
 		}
-		defer os.RemoveAll(dir)
+		defer release()
 		*cache = dir
 	}
-	r := &kernel.Runner{Quick: *quick, CellTimeout: *timeout, OutDir: *out, Log: os.Stdout, Env: []string{"STOCHGRAD_CACHE=" + *cache}}
+	r.Env = []string{"STOCHGRAD_CACHE=" + *cache}
 	if *verbose {
 		r.KernelLog = os.Stderr
 	}
@@ -102,7 +124,7 @@ func runOne(ctx context.Context, r *kernel.Runner, path string, html bool) error
 			}
 			err = lerr
 		}
-		if html && res.OutPath != "" {
+		if html && res.OutPath != "" && ctx.Err() == nil {
 			if herr := exportHTML(res.OutPath); herr != nil {
 				err = errors.Join(err, herr)
 			}
@@ -137,3 +159,17 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 func (l *limitedBuffer) String() string { return string(l.b) }
+
+// dieWithParent asks Linux to send nbrun SIGTERM when its parent exits, so
+// that a runner whose parent was killed stops its kernels rather than
+// running on with parent 1.
+func dieWithParent() error {
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0); e != 0 {
+		return fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", e)
+	}
+	// The parent may have died before the call.
+	if os.Getppid() == 1 {
+		return errors.New("the process that started nbrun has exited")
+	}
+	return nil
+}
