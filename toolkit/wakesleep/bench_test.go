@@ -41,7 +41,7 @@ func BenchmarkStep(b *testing.B) {
 			}
 			rnd := rand.New(rand.NewPCG(2, 2))
 			for b.Loop() {
-				if err := tr.Step(x, rnd); err != nil {
+				if _, err := tr.Step(x, rnd); err != nil {
 					b.Fatal(err)
 				}
 			}

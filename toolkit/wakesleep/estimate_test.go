@@ -164,7 +164,7 @@ func TestGradientEstimatorsAgainstEnumeration(t *testing.T) {
 			floats.Add(want, exactSleep(tr))
 		}
 		zTest(t, tc.name, 4000, func() []float64 {
-			g, _, _, err := tr.estimate(x, false, rnd)
+			g, _, _, _, err := tr.estimate(x, false, rnd)
 			if err != nil {
 				t.Fatal(err)
 			}
