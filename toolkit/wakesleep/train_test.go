@@ -175,6 +175,8 @@ func TestInfo(t *testing.T) {
 		{Config{Algorithm: RWS, Samples: 4}, false, 0.1},
 		{Config{Algorithm: NRWS, Samples: 4}, true, 0.1},
 		{Config{Algorithm: NRWS, Samples: 4, Damping: Constant(11)}, false, 11},
+		{Config{Algorithm: NWS, Samples: 4, Damping: Constant(50)}, true, 50}, // NWS falls back above 100
+		{Config{Algorithm: NWS, Samples: 4, Damping: Constant(101)}, false, 101},
 	} {
 		tr, err := NewTrainer(m.Clone(), tc.cfg)
 		if err != nil {
@@ -187,7 +189,7 @@ func TestInfo(t *testing.T) {
 		if info.Natural != tc.natural || info.Step != 0 || info.Alpha != tc.alpha {
 			t.Errorf("%v: %+v", tc.cfg.Algorithm, info)
 		}
-		if tc.cfg.Algorithm == WS && math.Abs(info.ESS-4) > 1e-12 {
+		if tc.cfg.Algorithm.base() == WS && math.Abs(info.ESS-4) > 1e-12 {
 			t.Errorf("WS: ESS %v, want K = 4", info.ESS)
 		}
 		if !(info.ESS >= 1 && info.ESS <= 4+1e-12) {
