@@ -123,10 +123,14 @@ func zTest(t *testing.T, name string, reps int, est func() []float64, want []flo
 	}
 }
 
-// tinyMachine is a 3-2-1 Helmholtz machine with non-trivial parameters.
-func tinyMachine(t *testing.T, units Units, rnd *rand.Rand) *Machine {
+// tinyMachine is a Helmholtz machine with non-trivial parameters, 3-2-1
+// unless sizes are given.
+func tinyMachine(t *testing.T, units Units, rnd *rand.Rand, sizes ...int) *Machine {
 	t.Helper()
-	m, err := New([]int{3, 2, 1}, units, rnd)
+	if sizes == nil {
+		sizes = []int{3, 2, 1}
+	}
+	m, err := New(sizes, units, rnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,15 +149,18 @@ func TestGradientEstimatorsAgainstEnumeration(t *testing.T) {
 		name  string
 		units Units
 		cfg   Config
+		sizes []int
 	}{
-		{"WS", ZeroOne, Config{Algorithm: WS}},
-		{"WS K=2", PlusMinusOne, Config{Algorithm: WS, Samples: 2}},
-		{"RWS K=2", ZeroOne, Config{Algorithm: RWS, Samples: 2}},
-		{"RWS K=3 baseline", PlusMinusOne, Config{Algorithm: RWS, Samples: 3, QBaseline: true}},
-		{"RWS K=2 wake-q", PlusMinusOne, Config{Algorithm: RWS, Samples: 2, Q: QWake}},
-		{"BiHM K=2", PlusMinusOne, Config{Algorithm: BiHM, Samples: 2}},
+		{"WS", ZeroOne, Config{Algorithm: WS}, nil},
+		{"WS K=2", PlusMinusOne, Config{Algorithm: WS, Samples: 2}, nil},
+		{"RWS K=2", ZeroOne, Config{Algorithm: RWS, Samples: 2}, nil},
+		{"RWS K=3 baseline", PlusMinusOne, Config{Algorithm: RWS, Samples: 3, QBaseline: true}, nil},
+		{"RWS K=2 wake-q", PlusMinusOne, Config{Algorithm: RWS, Samples: 2, Q: QWake}, nil},
+		{"BiHM K=2", PlusMinusOne, Config{Algorithm: BiHM, Samples: 2}, nil},
+		{"RWS K=2 three layers", ZeroOne, Config{Algorithm: RWS, Samples: 2}, []int{3, 2, 1, 1}},
+		{"RWS K=2 one layer", PlusMinusOne, Config{Algorithm: RWS, Samples: 2}, []int{4, 3}},
 	} {
-		m := tinyMachine(t, tc.units, rnd)
+		m := tinyMachine(t, tc.units, rnd, tc.sizes...)
 		tr, err := NewTrainer(m, tc.cfg)
 		if err != nil {
 			t.Fatal(err)
