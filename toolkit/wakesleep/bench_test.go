@@ -41,7 +41,7 @@ func BenchmarkStep(b *testing.B) {
 			}
 			rnd := rand.New(rand.NewPCG(2, 2))
 			for b.Loop() {
-				if err := tr.Step(x, rnd); err != nil {
+				if _, err := tr.Step(x, rnd); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -56,6 +56,8 @@ func BenchmarkImportanceLogLikelihood(b *testing.B) {
 	rnd := rand.New(rand.NewPCG(3, 3))
 	one := x.Slice(0, 1, 0, 784).(*mat.Dense)
 	for b.Loop() {
-		m.ImportanceLogLikelihood(one, 5000, rnd)
+		if _, err := m.ImportanceLogLikelihood(one, 5000, rnd); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -76,11 +76,11 @@ func (m *Machine) LogLikelihood(x *mat.Dense) ([]float64, error) {
 // importance sampling with q as the proposal,
 // log (1/K) Σ_k p(x, h_k)/q(h_k | x), h_k ~ q(h | x), in float64 and in
 // batches of the K samples. The estimate is a lower bound in expectation
-// that tightens as K grows.
-func (m *Machine) ImportanceLogLikelihood(x *mat.Dense, k int, rnd *rand.Rand) []float64 {
+// that tightens as K grows. It fails if k < 1.
+func (m *Machine) ImportanceLogLikelihood(x *mat.Dense, k int, rnd *rand.Rand) ([]float64, error) {
 	checkVisible("ImportanceLogLikelihood", m, x)
-	if k <= 0 {
-		panic(fmt.Sprintf("wakesleep: ImportanceLogLikelihood: K = %d, want > 0", k))
+	if k < 1 {
+		return nil, fmt.Errorf("wakesleep: ImportanceLogLikelihood: K = %d, want ≥ 1", k)
 	}
 	n, _ := x.Dims()
 	const rows = 2048 // samples per batch
@@ -101,7 +101,7 @@ func (m *Machine) ImportanceLogLikelihood(x *mat.Dense, k int, rnd *rand.Rand) [
 		}
 		ll[r] = floats.LogSumExp(lw) - math.Log(float64(k))
 	}
-	return ll
+	return ll, nil
 }
 
 // logAddExp returns log(exp(a) + exp(b)).

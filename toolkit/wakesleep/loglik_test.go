@@ -118,7 +118,10 @@ func TestImportanceLogLikelihood(t *testing.T) {
 		for r := range reps {
 			xi.SetRow(r, rep.RawRowView(i))
 		}
-		est := m.ImportanceLogLikelihood(xi, 1, rnd)
+		est, err := m.ImportanceLogLikelihood(xi, 1, rnd)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var sum, sum2 float64
 		for _, v := range est {
 			p := math.Exp(v)
@@ -133,7 +136,13 @@ func TestImportanceLogLikelihood(t *testing.T) {
 		}
 	}
 	const k = 5000
-	est := m.ImportanceLogLikelihood(x, k, rnd)
+	est, err := m.ImportanceLogLikelihood(x, k, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.ImportanceLogLikelihood(x, 0, rnd); err == nil {
+		t.Error("K = 0 accepted")
+	}
 	for i := range est {
 		se := relSD[i] / math.Sqrt(k)
 		if d := math.Abs(est[i] - exact[i]); d > 5*se {

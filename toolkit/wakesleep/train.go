@@ -362,49 +362,68 @@ func (t *Trainer) addSleep(g *grads, s *state) {
 	t.Machine.addQ(g, s, w)
 }
 
+// Info describes a training step.
+type Info struct {
+	Step      int     // index of the step, from 0
+	Alpha     float64 // damping α of the schedule at this step
+	Natural   bool    // whether natural gradients were used (not above Fallback)
+	Refreshed bool    // whether the Fisher blocks were refactorised
+	// ESS is the effective sample size 1/Σ_k w_k² of the normalised
+	// importance weights, averaged over the batch: K when q matches the
+	// posterior, near 1 when one sample takes all the weight.
+	ESS float64
+}
+
 // Step takes one training step on the batch x, [B, Sizes[0]] of {0,1}.
 // It returns an error naming the step and the quantity if a log-weight
 // or a gradient is not finite, and then leaves the parameters unchanged.
-func (t *Trainer) Step(x *mat.Dense, rnd *rand.Rand) error {
+func (t *Trainer) Step(x *mat.Dense, rnd *rand.Rand) (Info, error) {
 	checkVisible("Trainer.Step", t.Machine, x)
 	alpha := t.cfg.Damping.At(t.step)
-	natural := t.cfg.Algorithm.Natural() && alpha <= t.cfg.Fallback
-	if natural && (math.IsNaN(alpha) || alpha < 0 || math.IsInf(alpha, 0)) {
-		return fmt.Errorf("wakesleep: %v step %d: damping α = %v, want a finite number ≥ 0", t.cfg.Algorithm, t.step, alpha)
+	info := Info{Step: t.step, Alpha: alpha}
+	info.Natural = t.cfg.Algorithm.Natural() && alpha <= t.cfg.Fallback
+	if info.Natural && (math.IsNaN(alpha) || alpha < 0 || math.IsInf(alpha, 0)) {
+		return info, fmt.Errorf("wakesleep: %v step %d: damping α = %v, want a finite number ≥ 0", t.cfg.Algorithm, t.step, alpha)
 	}
-	refresh := natural && (t.invP == nil || t.cfg.Every <= 1 || t.step%t.cfg.Every == 0)
-	g, wake, dreams, err := t.estimate(x, refresh, rnd)
+	info.Refreshed = info.Natural && (t.invP == nil || t.cfg.Every <= 1 || t.step%t.cfg.Every == 0)
+	g, wake, dreams, w, err := t.estimate(x, info.Refreshed, rnd)
 	if err != nil {
-		return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
+		return info, fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
 	}
-	if natural {
-		if refresh {
+	b, _ := x.Dims()
+	k := t.cfg.Samples
+	for i := range b {
+		r := w[i*k : (i+1)*k]
+		info.ESS += 1 / floats.Dot(r, r) / float64(b)
+	}
+	if info.Natural {
+		if info.Refreshed {
 			if err := t.refresh(wake, dreams, alpha); err != nil {
-				return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
+				return info, fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
 			}
 		}
 		t.precondition(g, alpha)
 	}
 	if err := t.cfg.Optimizer.Step(t.set(g)); err != nil {
-		return fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
+		return info, fmt.Errorf("wakesleep: %v step %d: %w", t.cfg.Algorithm, t.step, err)
 	}
 	t.step++
-	return nil
+	return info, nil
 }
 
 // estimate returns the plain gradient estimate on the batch x with the
-// wake samples and, if q learns in its sleep or dreams are asked for, the
+// wake samples, their normalised weights and, if q learns in its sleep or dreams are asked for, the
 // dreams it drew (B·K of them).
-func (t *Trainer) estimate(x *mat.Dense, wantDreams bool, rnd *rand.Rand) (g *grads, wake, dreams *state, err error) {
+func (t *Trainer) estimate(x *mat.Dense, wantDreams bool, rnd *rand.Rand) (g *grads, wake, dreams *state, w []float64, err error) {
 	m := t.Machine
 	b, _ := x.Dims()
 	k := t.cfg.Samples
 	g = newGrads(m)
 	wake = m.sampleQ(x, k, rnd)
 	m.fillP(wake)
-	w, err := t.wakeWeights(wake, b, k)
+	w, err = t.wakeWeights(wake, b, k)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	t.addWake(g, wake, w, b, k)
 	if t.sleep > 0 || wantDreams {
@@ -414,7 +433,7 @@ func (t *Trainer) estimate(x *mat.Dense, wantDreams bool, rnd *rand.Rand) (g *gr
 		m.fillQ(dreams)
 		t.addSleep(g, dreams)
 	}
-	return g, wake, dreams, nil
+	return g, wake, dreams, w, nil
 }
 
 // refresh recomputes the factorised Fisher blocks: p's units from the
@@ -486,7 +505,7 @@ func (t *Trainer) Epoch(data *mat.Dense, rnd *rand.Rand) error {
 		for i := start; i < end; i++ {
 			x.SetRow(i-start, data.RawRowView(perm[i]))
 		}
-		if err := t.Step(x, rnd); err != nil {
+		if _, err := t.Step(x, rnd); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ func stepOnce(t *testing.T, m *Machine, cfg Config, x *mat.Dense, seed uint64) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Step(x, rand.New(rand.NewPCG(seed, 1))); err != nil {
+	if _, err := tr.Step(x, rand.New(rand.NewPCG(seed, 1))); err != nil {
 		t.Fatal(err)
 	}
 	d := paramVector(c)
@@ -120,7 +120,7 @@ func TestNaturalStepIsCodingInvariant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := tr.Step(x, rand.New(rand.NewPCG(3, 3))); err != nil {
+			if _, err := tr.Step(x, rand.New(rand.NewPCG(3, 3))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -146,14 +146,55 @@ func TestEveryReusesInverses(t *testing.T) {
 	}
 	var prev *blockInverse
 	for step := range 7 {
-		if err := tr.Step(x, rnd); err != nil {
+		info, err := tr.Step(x, rnd)
+		if err != nil {
 			t.Fatal(err)
 		}
 		fresh := tr.invQ[0] != prev
-		if want := step%3 == 0; fresh != want {
-			t.Errorf("step %d: refactorised %v, want %v", step, fresh, want)
+		if want := step%3 == 0; fresh != want || info.Refreshed != want {
+			t.Errorf("step %d: refactorised %v (Info says %v), want %v", step, fresh, info.Refreshed, want)
 		}
 		prev = tr.invQ[0]
+	}
+}
+
+// TestInfo checks the step record: the effective sample size is K for the
+// unweighted WS and within [1, K] for RWS, and Natural is false above
+// Fallback.
+func TestInfo(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(18, 1))
+	m, _ := New([]int{6, 3}, ZeroOne, rnd)
+	jitter(m, rnd, 1)
+	x := m.Sample(4, rnd)
+	for _, tc := range []struct {
+		cfg     Config
+		natural bool
+		alpha   float64
+	}{
+		{Config{Algorithm: WS, Samples: 4}, false, 0.1},
+		{Config{Algorithm: RWS, Samples: 4}, false, 0.1},
+		{Config{Algorithm: NRWS, Samples: 4}, true, 0.1},
+		{Config{Algorithm: NRWS, Samples: 4, Damping: Constant(11)}, false, 11},
+		{Config{Algorithm: NWS, Samples: 4, Damping: Constant(50)}, true, 50}, // NWS falls back above 100
+		{Config{Algorithm: NWS, Samples: 4, Damping: Constant(101)}, false, 101},
+	} {
+		tr, err := NewTrainer(m.Clone(), tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := tr.Step(x, rnd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Natural != tc.natural || info.Step != 0 || info.Alpha != tc.alpha {
+			t.Errorf("%v: %+v", tc.cfg.Algorithm, info)
+		}
+		if tc.cfg.Algorithm.base() == WS && math.Abs(info.ESS-4) > 1e-12 {
+			t.Errorf("WS: ESS %v, want K = 4", info.ESS)
+		}
+		if !(info.ESS >= 1 && info.ESS <= 4+1e-12) {
+			t.Errorf("%v: ESS %v outside [1, K]", tc.cfg.Algorithm, info.ESS)
+		}
 	}
 }
 
@@ -182,7 +223,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("unknown Units accepted")
 	}
 	tr, _ := NewTrainer(m, Config{Algorithm: NRWS, Damping: Constant(-1)})
-	if err := tr.Step(m.Sample(2, rnd), rnd); err == nil || !strings.Contains(err.Error(), "α") {
+	if _, err := tr.Step(m.Sample(2, rnd), rnd); err == nil || !strings.Contains(err.Error(), "α") {
 		t.Errorf("negative damping: error %v", err)
 	}
 }
@@ -195,13 +236,13 @@ func TestNonFiniteStops(t *testing.T) {
 	x := m.Sample(3, rnd)
 	tr, _ := NewTrainer(m, Config{})
 	for range 2 {
-		if err := tr.Step(x, rnd); err != nil {
+		if _, err := tr.Step(x, rnd); err != nil {
 			t.Fatal(err)
 		}
 	}
 	m.P[0].W.Data[0] = math.NaN()
 	before := paramVector(m)
-	err := tr.Step(x, rnd)
+	_, err := tr.Step(x, rnd)
 	if err == nil || !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), "log-weight") {
 		t.Errorf("NaN weight: error %v, want one naming step 2 and the log-weight", err)
 	}
