@@ -3,6 +3,7 @@ package vi
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -336,5 +337,28 @@ func TestInvalidObjectivesPanic(t *testing.T) {
 			}()
 			c.f()
 		}()
+	}
+}
+
+// TestGradientSNRTrends checks the trends of Rainforth et al. (2018) on the
+// linear-Gaussian model: from K = 1 to K = 64 the signal-to-noise ratio of
+// IWAE's inference-network gradient falls and that of its generative
+// gradient rises (as 1/√K and √K, a factor 8), while DReG's inference
+// gradient does not fall. The test asks only for the direction, with the
+// median over parameter entries and 300 estimates per setting.
+func TestGradientSNRTrends(t *testing.T) {
+	m := newLinGauss(newRand(10), 2, 3)
+	x := ad.New([]float64{1, 0.5, -0.5}, 1, 3)
+	snr := func(obj Objective, ps []*ad.Tensor[float64]) float64 {
+		s := GradientSNR[float64](newRand(11), m, x, obj, ps, 300)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	inf1, inf64 := snr(IWAE{K: 1}, m.phi()), snr(IWAE{K: 64}, m.phi())
+	gen1, gen64 := snr(IWAE{K: 1}, m.theta()), snr(IWAE{K: 64}, m.theta())
+	dreg1, dreg64 := snr(DReG{IWAE{K: 1}}, m.phi()), snr(DReG{IWAE{K: 64}}, m.phi())
+	t.Logf("median SNR K=1 → 64: inference %.3g → %.3g, generative %.3g → %.3g, DReG inference %.3g → %.3g", inf1, inf64, gen1, gen64, dreg1, dreg64)
+	if !(inf64 < inf1) || !(gen64 > gen1) || !(dreg64 > inf64) || !(dreg64 >= dreg1/2) {
+		t.Errorf("SNR trends against Rainforth et al.: inference %.3g → %.3g (want a fall), generative %.3g → %.3g (want a rise), DReG %.3g → %.3g (want no fall)", inf1, inf64, gen1, gen64, dreg1, dreg64)
 	}
 }
