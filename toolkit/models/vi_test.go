@@ -229,3 +229,38 @@ func TestSubsetVAE(t *testing.T) {
 	}
 	checkConsistent(t, "subset VAE", v, row, enumerate(v, row, z), 50, 2000)
 }
+
+// TestLatentVAEWithGaussianLatent builds the Gaussian VAE as a LatentVAE
+// (same networks, a Normal posterior and prior) and checks that the two
+// agree on log p(x, z), on log q(z | x) and, through distributions.KL, on
+// the analytic KL of VAE.ELBOTerms.
+func TestLatentVAEWithGaussianLatent(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(13, 14))
+	v := NewVAE[float64](rnd, []int{5, 4, 2}, ad.Tanh)
+	g := &LatentVAE[float64]{
+		Encoder: v.Encoder, Decoder: v.Decoder, Latent: []int{2},
+		Posterior: func(h *ad.Tensor[float64]) distributions.Distribution[float64] { return gaussian(h) },
+		Prior:     distributions.Normal[float64]{Mu: ad.Scalar(0.0), Sigma: ad.Scalar(1.0)},
+	}
+	x := ad.New([]float64{1, 0, 1, 1, 0, 0, 0, 1, 1, 1}, 2, 5)
+	z := ad.Randn[float64](rnd, 3, 2, 2)
+	a, b := v.LogJoint(x, z).Data, g.LogJoint(x, z).Data
+	qa, qb := v.Guide(x).LogProb(z).Data, g.Guide(x).LogProb(z).Data
+	_, kl := v.ELBOTerms(rnd, x)
+	klg := g.KL(rnd, x, 1).Data
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-12 {
+			t.Fatalf("log p(x, z): VAE %v, LatentVAE %v", a, b)
+		}
+	}
+	for i := range qa {
+		if math.Abs(qa[i]-qb[i]) > 1e-12 {
+			t.Fatalf("log q(z | x): VAE %v, LatentVAE %v", qa, qb)
+		}
+	}
+	for i := range klg {
+		if math.Abs(kl.Data[i]-klg[i]) > 1e-12 {
+			t.Fatalf("KL: VAE %v, LatentVAE %v", kl.Data, klg)
+		}
+	}
+}
