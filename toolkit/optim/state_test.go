@@ -3,6 +3,7 @@ package optim
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
@@ -43,18 +44,6 @@ func (r *resumeRun[T]) values() []T {
 		out = append(out, p.Data...)
 	}
 	return out
-}
-
-func sameBits[T ad.Float](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestResumeIsBitIdentical trains 7 steps, checkpoints parameters and
@@ -103,10 +92,10 @@ func testResume[T ad.Float](t *testing.T) {
 			r.train(t, 9)
 			return r.values()
 		}
-		if got := resume(true); !sameBits(got, full.values()) {
+		if got := resume(true); !slices.Equal(got, full.values()) {
 			t.Errorf("%s %T: resumed run differs from the uninterrupted one", name, got[0])
 		}
-		if got := resume(false); sameBits(got, full.values()) {
+		if got := resume(false); slices.Equal(got, full.values()) {
 			t.Errorf("%s %T: a run resumed without optimizer state matches; the test cannot tell", name, got[0])
 		}
 	}

@@ -3,6 +3,7 @@ package vi
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -112,7 +113,7 @@ func Evaluate[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], obj Objec
 		zp = scaleGrad(z, ratio)
 	}
 	logp := m.LogJoint(x, zp)
-	if want := []int{s, n}; !equalShape(logp.Shape(), want) {
+	if want := []int{s, n}; !slices.Equal(logp.Shape(), want) {
 		panic(fmt.Sprintf("vi.Evaluate: LogJoint returned shape %v for draws of shape %v; want %v", logp.Shape(), z.Shape(), want))
 	}
 	logq := sumTrailing(q.LogProb(z), s, n)
@@ -250,16 +251,4 @@ func scaleGrad[T ad.Float](z *ad.Tensor[T], ratio []float64) *ad.Tensor[T] {
 		}
 		return []*ad.Tensor[T]{gz}
 	})
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
@@ -45,7 +46,7 @@ func LogLikelihood[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], samp
 		}
 		z := ad.Stack(0, zs[:c]...)
 		logp := m.LogJoint(x, z)
-		if want := []int{c, n}; !equalShape(logp.Shape(), want) {
+		if want := []int{c, n}; !slices.Equal(logp.Shape(), want) {
 			panic(fmt.Sprintf("vi.LogLikelihood: LogJoint returned shape %v for draws of shape %v; want %v", logp.Shape(), z.Shape(), want))
 		}
 		logq := sumTrailing(q.LogProb(z), c, n)
