@@ -30,12 +30,6 @@ func checkDraws[T ad.Float](name string, x, z *ad.Tensor[T], dim, latent int) {
 	}
 }
 
-// bernoulliLogLik returns Σ_d log Bernoulli(x_d; σ(logits_d)) over the last
-// axis, for logits [S, N, D] and x [N, D] in [0, 1].
-func bernoulliLogLik[T ad.Float](logits, x *ad.Tensor[T]) *ad.Tensor[T] {
-	return ad.Neg(ad.Sum(ad.BCEWithLogits(logits, x), -1))
-}
-
 // standardNormalLogProb returns Σ log N(z; 0, 1) over the last axis.
 func standardNormalLogProb[T ad.Float](z *ad.Tensor[T]) *ad.Tensor[T] {
 	return ad.Sum(distributions.Normal[T]{Mu: ad.Scalar(T(0)), Sigma: ad.Scalar(T(1))}.LogProb(z), -1)
