@@ -33,11 +33,20 @@ func SplitImages(im *Images, nValid int, rnd *rand.Rand) (train, valid *Images) 
 // 10 000 official test images. Pixels are grey levels in [0, 1]; binarise
 // them with Binarized (fixed) or with GatherBatch (dynamic).
 func MNISTSplit(rnd *rand.Rand) (train, valid, test *Images, err error) {
-	full, err := MNIST(Train)
+	return splitSet(MNIST, rnd)
+}
+
+// FashionMNISTSplit is MNISTSplit for Fashion-MNIST.
+func FashionMNISTSplit(rnd *rand.Rand) (train, valid, test *Images, err error) {
+	return splitSet(FashionMNIST, rnd)
+}
+
+func splitSet(load func(string) (*Images, error), rnd *rand.Rand) (train, valid, test *Images, err error) {
+	full, err := load(Train)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	test, err = MNIST(Test)
+	test, err = load(Test)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -204,4 +204,7 @@ func TestMNISTSplit(t *testing.T) {
 	if tr0.N != 50000 || va0.N != 10000 || string(f32bytes(va0.Pixels[:784])) == string(f32bytes(va.Pixels[:784])) {
 		t.Fatal("the seeded split must differ from the conventional one")
 	}
+	if tr, va, te, err := FashionMNISTSplit(nil); err == nil && (tr.N != 50000 || va.N != 10000 || te.N != 10000) {
+		t.Fatalf("Fashion-MNIST split sizes %d/%d/%d, want 50000/10000/10000", tr.N, va.N, te.N)
+	}
 }
