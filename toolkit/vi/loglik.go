@@ -16,9 +16,9 @@ import (
 //
 // the IWAE(K) bound, which is a consistent estimate: its downward bias
 // shrinks as 1/K. The IWAE paper reports held-out log-likelihoods with
-// K = 5000. The draws are made chunk at a time (all at once if chunk ≤ 0),
-// so that memory holds chunk·N latents and model outputs, and the sums are
-// kept in float64 whatever T is.
+// K = 5000. The draws are made chunk at a time, so that memory holds
+// chunk·N latents and model outputs; chunk ≤ 0 picks about 8192/N. The
+// sums are kept in float64 whatever T is.
 //
 // Use a model whose parameters do not require gradients (for example a
 // float64 copy of a trained one), so that no graph is recorded. Draws come
@@ -27,10 +27,11 @@ func LogLikelihood[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], samp
 	if samples < 1 {
 		panic(fmt.Sprintf("vi.LogLikelihood: samples = %d, want ≥ 1", samples))
 	}
-	if chunk <= 0 || chunk > samples {
-		chunk = samples
-	}
 	n := x.Dim(0)
+	if chunk <= 0 {
+		chunk = max(1, 8192/max(n, 1))
+	}
+	chunk = min(chunk, samples)
 	q := m.Guide(x)
 	// Running log-sum-exp per example: maximum and scaled sum.
 	mx := make([]float64, n)
