@@ -12,8 +12,9 @@ import (
 // x [N, D] in [0, 1] (grey levels give the negative cross-entropy), summed
 // in float64. It is one op: where ad.BCEWithLogits and ad.Sum would write
 // an [..., N, D] tensor and reduce it, it keeps only the gradient x − σ(l)
-// and only when l needs one, which makes held-out evaluation with
-// thousands of draws per image markedly cheaper. No gradient flows to x.
+// and only when l needs one (held-out evaluation with thousands of draws
+// per image needs none), and it sums in float64 whatever T is. No gradient
+// flows to x.
 func bernoulliLogLik[T ad.Float](logits, x *ad.Tensor[T]) *ad.Tensor[T] {
 	if x.Rank() != 2 || logits.Rank() < 2 || logits.Dim(-1) != x.Dim(1) || logits.Dim(-2) != x.Dim(0) {
 		panic(fmt.Sprintf("models: Bernoulli log-likelihood of data %v under logits %v; want [N D] and [... N D]", x.Shape(), logits.Shape()))
