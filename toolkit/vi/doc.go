@@ -17,4 +17,14 @@
 // As in Pyro, the value of the bound and the surrogate whose gradient is
 // the estimate are kept apart: Estimate.Bound is the bound, per example,
 // and Estimate.Loss a scalar to minimise whose own value means nothing.
+// With toolkit.Fit:
+//
+//	Objective: func(step int) (*ad.Tensor[float32], float64) {
+//		e := vi.Evaluate(rnd, vae, x, vi.DReG{Objective: vi.IWAE{K: 5}})
+//		return e.Loss, -e.Mean() // minimise the surrogate, record −bound
+//	},
+//
+// The held-out log-likelihood of the IWAE paper (K = 5000, in float64,
+// without a graph) is LogLikelihood on a float64 copy of the model, such as
+// models.ConvertStackedVAE(vae, ad.Tanh[float64]).
 package vi
