@@ -7,7 +7,12 @@
 // (scripts/setup-data.sh):
 //
 //   - MNIST and FashionMNIST: the IDX files of the two 60k/10k image sets,
-//     read by ReadIDX (plain or gzipped).
+//     read by ReadIDX (plain or gzipped). MNISTSplit gives the 50k/10k/10k
+//     train/validation/test split at a seed.
+//
+// Training data come as shuffled mini-batches gathered into a caller-owned
+// float32 or float64 buffer (MiniBatches, GatherBatch), binarised afresh on
+// every pass (dynamic binarisation) or once at a seed (Images.Binarized).
 //
 // Synthetic generators take an explicit *rand.Rand and are deterministic
 // given its state:

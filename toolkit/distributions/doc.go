@@ -25,6 +25,14 @@
 // extra leading sample axes: x of shape [S, ...batch] against parameters of
 // shape [...batch] gives S·batch log-probabilities in one call.
 //
+// # Divergences
+//
+// KL(rnd, p, q, samples) is KL(p ‖ q) per independent component: a closed
+// form registered by the pair of types (RegisterKL; Normal–Normal,
+// Bernoulli–Bernoulli and Categorical–Categorical come registered), and an
+// unbiased Monte Carlo estimate otherwise (MonteCarloKL), reparameterised
+// when p is an RSampler and with a score-function term when it is not.
+//
 // # Randomness
 //
 // Randomness is an explicit *rand.Rand. Each Sample or RSample documents what
