@@ -30,7 +30,7 @@ const (
 )
 
 // Adaptive chooses the next temperature by bisection so that the chosen
-// criterion equals Fraction·K, and takes the rest of the way to 1 when the
+// criterion equals Fraction·K (landing just below it, within 1e-10·K), and takes the rest of the way to 1 when the
 // criterion at τ' = 1 is still at least Fraction·K. The schedule so ends at
 // exactly 1.
 type Adaptive struct {
@@ -74,6 +74,13 @@ func (a Adaptive) Next(tau float64, logW, logLik []float64) (float64, error) {
 	if f(rest) >= frac {
 		return 1, nil
 	}
+	if f0 := f(0); f0 < frac {
+		return 0, fmt.Errorf("%w from temperature %g: ESS %.2f of %d particles is already below %.2f (fraction %g)",
+			ErrStuck, tau, f0*k, len(logLik), frac*k, frac)
+	}
+	// Bisect keeping f(lo) ≥ frac > f(hi), and return hi: the ESS lands
+	// just below the target, so that a sampler resampling below the same
+	// fraction does resample.
 	lo, hi := 0.0, rest
 	for range 200 {
 		mid := 0.5 * (lo + hi)
@@ -90,11 +97,11 @@ func (a Adaptive) Next(tau float64, logW, logLik []float64) (float64, error) {
 			break
 		}
 	}
-	if tau+lo <= tau {
-		return 0, fmt.Errorf("%w from temperature %g: ESS %.2f of %d particles is below %.2f at any step (fraction %g)",
-			ErrStuck, tau, f(0)*k, len(logLik), frac*k, frac)
+	if tau+hi <= tau {
+		return 0, fmt.Errorf("%w from temperature %g: the ESS falls below %.2f of %d particles at the smallest representable step",
+			ErrStuck, tau, frac*k, len(logLik))
 	}
-	return tau + lo, nil
+	return tau + hi, nil
 }
 
 // Schedule is a fixed sequence of temperatures, strictly increasing in
