@@ -133,6 +133,9 @@ func (s Sampler) defaults() (Tempering, Resampler, Kernel, float64, error) {
 	if !(f > 0 && f <= 1) {
 		return nil, nil, nil, 0, fmt.Errorf("smc: ResampleESS %g outside (0, 1]", s.ResampleESS)
 	}
+	if s.Order != StandardOrder && s.Order != ReferenceOrder {
+		return nil, nil, nil, 0, fmt.Errorf("smc: unknown Order %d", s.Order)
+	}
 	return t, r, k, f, nil
 }
 
@@ -187,6 +190,9 @@ func (s Sampler) referenceStep(rnd *rand.Rand, st *State) (Info, error) {
 	st.Stage++
 	info := Info{Stage: st.Stage}
 	k := st.X.K
+	if st.refLogW == nil { // a state made by a StandardOrder sampler
+		st.refLogW = append([]float64(nil), st.LogW...)
+	}
 	if ESS(st.LogW) <= math.Floor(float64(k)/2) {
 		resample(rnd, resampler, st)
 		clear(st.refLogW)
