@@ -76,7 +76,8 @@ func meanSE(v []float64) (float64, float64) {
 // TestEvidenceUnbiasedInZ checks E[Ẑ/Z] = 1 by a z-test over independent
 // runs (|z| < 4), with the adaptive schedule and with a fixed one, on the
 // 1-D model of METHODS.md §4 (K = 20, 5 random-walk steps of sd 0.3,
-// multinomial resampling; METHODS.md measured 1.016 over 4000 runs).
+// multinomial resampling; METHODS.md measured 1.016 over 4000 runs), and
+// that log Ẑ is biased low.
 func TestEvidenceUnbiasedInZ(t *testing.T) {
 	m := normal1D{x: 2, sigma: 0.5}
 	for _, tc := range []struct {
@@ -92,6 +93,15 @@ func TestEvidenceUnbiasedInZ(t *testing.T) {
 		t.Logf("%s: E[Ẑ/Z] = %.4f ± %.4f", tc.name, mean, se)
 		if z := (mean - 1) / se; math.Abs(z) > 4 {
 			t.Errorf("%s: E[Ẑ/Z] = %.4f ± %.4f (z = %.1f), want 1", tc.name, mean, se, z)
+		}
+		// log Ẑ is biased low (Jensen): E[log Ẑ − log Z] < 0.
+		lr := make([]float64, len(r))
+		for i, v := range r {
+			lr[i] = math.Log(v)
+		}
+		lm, lse := meanSE(lr)
+		if lm+4*lse >= 0 {
+			t.Errorf("%s: E[log Ẑ − log Z] = %.4f ± %.4f, want below 0", tc.name, lm, lse)
 		}
 	}
 }
