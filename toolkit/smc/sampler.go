@@ -155,7 +155,7 @@ func (s Sampler) Step(rnd *rand.Rand, st *State) (Info, error) {
 	info := Info{Stage: st.Stage}
 	next, err := temper.Next(st.Temperature, st.LogW, st.LogLik)
 	if err != nil {
-		return info, fmt.Errorf("smc: stage %d: %w", st.Stage, err)
+		return info, fmt.Errorf("%w (stage %d)", err, st.Stage)
 	}
 	delta := next - st.Temperature
 	for i, l := range st.LogLik {
@@ -200,7 +200,7 @@ func (s Sampler) referenceStep(rnd *rand.Rand, st *State) (Info, error) {
 	}
 	next, err := temper.Next(st.Temperature, st.LogW, st.LogLik)
 	if err != nil {
-		return info, fmt.Errorf("smc: stage %d: %w", st.Stage, err)
+		return info, fmt.Errorf("%w (stage %d)", err, st.Stage)
 	}
 	delta := next - st.Temperature
 	target := Tempered{Prior: s.Prior, LogLik: s.LogLik, Temperature: next}

@@ -104,7 +104,7 @@ func (w *Wake) AddRun(rnd *rand.Rand, i int) ([]Info, error) {
 	}
 	st, infos, err := w.Sampler(i).Run(rnd, w.Prior(rnd, k))
 	if err != nil {
-		return infos, fmt.Errorf("smc: SMC-Wake run for data point %d: %w", i, err)
+		return infos, fmt.Errorf("%w (SMC-Wake run for data point %d)", err, i)
 	}
 	if w.runs[i].n == 0 {
 		w.seen = append(w.seen, i)
@@ -133,7 +133,7 @@ func (w *Wake) Step(rnd *rand.Rand) (WakeInfo, error) {
 		i := rnd.IntN(w.N)
 		var err error
 		if info.SMC, err = w.AddRun(rnd, i); err != nil {
-			return info, fmt.Errorf("smc: SMC-Wake step %d: %w", w.steps, err)
+			return info, fmt.Errorf("%w (SMC-Wake step %d)", err, w.steps)
 		}
 		info.Refreshed = i
 	}
@@ -160,10 +160,10 @@ func (w *Wake) Step(rnd *rand.Rand) (WakeInfo, error) {
 	loss.Backward()
 	var err error
 	if info.GradNorm, err = optim.ClipGradNorm(w.Params, clip); err != nil {
-		return info, fmt.Errorf("smc: SMC-Wake step %d: %w", info.Step, err)
+		return info, fmt.Errorf("%w (SMC-Wake step %d)", err, info.Step)
 	}
 	if err := w.Optimizer.Step(w.Params); err != nil {
-		return info, fmt.Errorf("smc: SMC-Wake step %d: %w", info.Step, err)
+		return info, fmt.Errorf("%w (SMC-Wake step %d)", err, info.Step)
 	}
 	return info, nil
 }
