@@ -50,6 +50,11 @@ type AdaptiveTarget[T ad.Float] struct {
 	// 0.9.
 	Decay T
 
+	// Lambda is the step λ of the last backward pass, and LambdaBeta the
+	// β it was computed from (β changes after the pass): read them to
+	// follow the adaptation. Both start at zero.
+	Lambda, LambdaBeta T
+
 	started  bool
 	nonZeros T // ḡ
 	update   T // u_{t−1}
@@ -62,11 +67,13 @@ type AdaptiveTarget[T ad.Float] struct {
 func (t *AdaptiveTarget[T]) Perturbation(theta, dy []T) (alpha, lambda T) {
 	t.check()
 	nd := frobenius(dy)
+	t.Lambda, t.LambdaBeta = 0, t.Beta
 	if nd == 0 || t.Beta == 0 {
 		return 1, 0
 	}
 	repeats := float64(len(dy)) / float64(max(len(theta), 1))
-	return 1, T(float64(t.Beta) * frobenius(theta) * math.Sqrt(repeats) / nd)
+	t.Lambda = T(float64(t.Beta) * frobenius(theta) * math.Sqrt(repeats) / nd)
+	return 1, t.Lambda
 }
 
 // Scale updates β from the density of diff and returns 1/λ (1 if λ = 0).

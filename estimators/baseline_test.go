@@ -13,7 +13,7 @@ import (
 func TestLeaveOneOutValues(t *testing.T) {
 	f := []float64{1, 2, 6}
 	dst := make([]float64, 3)
-	estimators.LeaveOneOut{}.Baselines(dst, f)
+	estimators.LeaveOneOut{}.Baselines(dst, f, len(f))
 	want := []float64{4, 3.5, 1.5}
 	for i := range want {
 		if dst[i] != want[i] {
@@ -27,7 +27,7 @@ func TestMovingAverageValues(t *testing.T) {
 	dst := make([]float64, 2)
 	var got []float64
 	for _, f := range [][]float64{{2, 4}, {6, 6}, {0, 2}} {
-		m.Baselines(dst, f)
+		m.Baselines(dst, f, len(f))
 		got = append(got, dst[0])
 	}
 	// 0 (no past), then the first mean 3, then 0.5·3 + 0.5·6.
@@ -44,11 +44,17 @@ func TestMovingAverageValues(t *testing.T) {
 
 func TestBaselinePanics(t *testing.T) {
 	for name, fn := range map[string]func(){
-		"decay 1":       func() { (&estimators.MovingAverage{Decay: 1}).Baselines(make([]float64, 1), []float64{1}) },
-		"decay < 0":     func() { (&estimators.MovingAverage{Decay: -0.1}).Baselines(make([]float64, 1), []float64{1}) },
-		"length":        func() { estimators.NoBaseline{}.Baselines(make([]float64, 2), []float64{1}) },
-		"nil predict":   func() { estimators.LearnedBaseline[float64]{}.Baselines(make([]float64, 1), []float64{1}) },
-		"loo one value": func() { estimators.LeaveOneOut{}.Baselines(make([]float64, 1), []float64{1}) },
+		"decay 1": func() {
+			(&estimators.MovingAverage{Decay: 1}).Baselines(make([]float64, 1), []float64{1}, len([]float64{1}))
+		},
+		"decay < 0": func() {
+			(&estimators.MovingAverage{Decay: -0.1}).Baselines(make([]float64, 1), []float64{1}, len([]float64{1}))
+		},
+		"length": func() { estimators.NoBaseline{}.Baselines(make([]float64, 2), []float64{1}, len([]float64{1})) },
+		"nil predict": func() {
+			estimators.LearnedBaseline[float64]{}.Baselines(make([]float64, 1), []float64{1}, len([]float64{1}))
+		},
+		"loo one value": func() { estimators.LeaveOneOut{}.Baselines(make([]float64, 1), []float64{1}, len([]float64{1})) },
 	} {
 		func() {
 			defer func() {

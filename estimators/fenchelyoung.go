@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
@@ -49,7 +50,7 @@ func (l FenchelYoungLoss[T]) Loss(rnd *rand.Rand, theta, y *ad.Tensor[T]) *ad.Te
 	if l.Layer == nil {
 		panic("estimators: FenchelYoungLoss.Loss: nil Layer")
 	}
-	if !shapesMatch(theta.Shape(), y.Shape()) {
+	if !slices.Equal(theta.Shape(), y.Shape()) {
 		panic(fmt.Sprintf("estimators: FenchelYoungLoss.Loss: theta of shape %v, y of shape %v", theta.Shape(), y.Shape()))
 	}
 	b, d, _ := solverLayout("FenchelYoungLoss.Loss", theta, 1)
@@ -78,16 +79,4 @@ func instanceLoss[T ad.Float](op string, loss, grad []T, theta *ad.Tensor[T]) *a
 		}
 		return []*ad.Tensor[T]{ad.New(gt, theta.Shape()...)}
 	})
-}
-
-func shapesMatch(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

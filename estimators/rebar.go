@@ -46,18 +46,22 @@ func (r REBAR[T]) relax() RELAX[T] {
 	return RELAX[T]{Samples: r.Samples, Eta: r.Eta, LogTemperature: r.LogTemperature}
 }
 
-// Bernoulli returns the estimate for independent Bernoulli variables with
-// the given logits, of any shape; f receives samples of shape
-// [S, logits' shape...], binary or relaxed, and returns shape [S].
-func (r REBAR[T]) Bernoulli(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	return r.relax().estimate("REBAR.Bernoulli", bernoulliFamily[T]{}, rnd, logits, f)
+// Check reports whether p is a Bernoulli or categorical distribution and
+// the settings are valid.
+func (r REBAR[T]) Check(p distributions.Sampler[T]) error {
+	if _, err := structuredOf("REBAR", p); err == nil {
+		return unsupported("REBAR", "a Structured distribution has no relaxation; use RELAX with a Residual")
+	}
+	return r.relax().Check(p)
 }
 
-// Categorical returns the estimate for categorical variables with logits
-// of shape [...batch, K]; f receives one-hot or relaxed samples of shape
-// [S, ...batch, K] and returns shape [S].
-func (r REBAR[T]) Categorical(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	return r.relax().estimate("REBAR.Categorical", categoricalFamily[T]{}, rnd, logits, f)
+// Estimate returns the estimate for a distributions.Bernoulli with logits
+// of any shape or a distributions.Categorical with logits of shape
+// [...batch, K]; f receives samples of shape [S, logits' shape...],
+// discrete or relaxed, and returns shape [S].
+func (r REBAR[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
+	must(r.Check(p))
+	return r.relax().Estimate(rnd, p, f)
 }
 
 // family is a discrete distribution written as a deterministic function of
@@ -78,6 +82,11 @@ type family[T ad.Float] interface {
 	logProb(logits, b *ad.Tensor[T]) *ad.Tensor[T]
 	// score returns ∇_l log p(b) at the broadcast logits l.
 	score(l, b *ad.Tensor[T]) []float64
+	// features returns what the residual critic sees of the
+	// pre-activations x, [m, logits' shape...].
+	features(x *ad.Tensor[T]) *ad.Tensor[T]
+	// defaultEta is η when Eta is nil.
+	defaultEta() T
 }
 
 // bernoulliFamily: z = l + log u − log(1−u) (logistic), b = 1[z > 0].
@@ -126,6 +135,9 @@ func (bernoulliFamily[T]) cond(l, b *ad.Tensor[T], v []float64) *ad.Tensor[T] {
 	}
 	return ad.Where(mask, one, zero)
 }
+
+func (bernoulliFamily[T]) features(x *ad.Tensor[T]) *ad.Tensor[T] { return x }
+func (bernoulliFamily[T]) defaultEta() T                          { return 1 }
 
 func (bernoulliFamily[T]) relax(x, lambda *ad.Tensor[T]) *ad.Tensor[T] {
 	return ad.Sigmoid(ad.Div(x, lambda))
@@ -181,6 +193,9 @@ func (categoricalFamily[T]) cond(l, b *ad.Tensor[T], v []float64) *ad.Tensor[T] 
 	rest := ad.Neg(ad.LogSumExp(ad.Stack(-1, ad.Neg(top), ad.Sub(a, l)), -1))
 	return ad.Where(mask, top, rest)
 }
+
+func (categoricalFamily[T]) features(x *ad.Tensor[T]) *ad.Tensor[T] { return x }
+func (categoricalFamily[T]) defaultEta() T                          { return 1 }
 
 func (categoricalFamily[T]) relax(x, lambda *ad.Tensor[T]) *ad.Tensor[T] {
 	return ad.Softmax(ad.Div(x, lambda), -1)

@@ -7,14 +7,15 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 func rebarFunc(r estimators.REBAR[float64], categorical bool) estimatorFunc {
 	return func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 		if categorical {
-			return r.Categorical(rnd, l, f)
+			return r.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}
-		return r.Bernoulli(rnd, l, f)
+		return r.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 	}
 }
 
@@ -87,9 +88,9 @@ func TestConditionalNoise(t *testing.T) {
 		for range m {
 			l := ad.New(append([]float64(nil), tc.logits...), tc.shape...)
 			if tc.categorical {
-				r.Categorical(rnd, l, f)
+				r.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 			} else {
-				r.Bernoulli(rnd, l, f)
+				r.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 			}
 		}
 		// The tuning pass also calls the residual, with 5 rows: ignored.
@@ -138,13 +139,13 @@ func TestREBARPanics(t *testing.T) {
 	f := func(z *ad.Tensor[float64]) *ad.Tensor[float64] { return ad.Sum(z, 1) }
 	for name, fn := range map[string]func(){
 		"eta shape": func() {
-			estimators.REBAR[float64]{Eta: ad.New([]float64{1, 2}, 2)}.Bernoulli(rand.New(rand.NewPCG(1, 1)), ad.New([]float64{0, 1}, 2), f)
+			estimators.REBAR[float64]{Eta: ad.New([]float64{1, 2}, 2)}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Bernoulli[float64]{Logits: ad.New([]float64{0, 1}, 2)}, f)
 		},
 		"scalar categorical": func() {
-			estimators.REBAR[float64]{}.Categorical(rand.New(rand.NewPCG(1, 1)), ad.Scalar(1.0), f)
+			estimators.REBAR[float64]{}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Categorical[float64]{Logits: ad.Scalar(1.0)}, f)
 		},
 		"negative samples": func() {
-			estimators.REBAR[float64]{Samples: -2}.Bernoulli(rand.New(rand.NewPCG(1, 1)), ad.New([]float64{0, 1}, 2), f)
+			estimators.REBAR[float64]{Samples: -2}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Bernoulli[float64]{Logits: ad.New([]float64{0, 1}, 2)}, f)
 		},
 	} {
 		func() {

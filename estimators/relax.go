@@ -4,23 +4,36 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // RELAX is the RELAX estimator (Grathwohl, Choi, Wu, Roeder and Duvenaud
-// 2018) for Bernoulli and categorical variables. The sample b = H(z) is a
-// deterministic function of continuous noise, z = l + logistic (or Gumbel)
-// noise, and z̃ ~ p(z | b) is drawn reparameterised in the logits l with b
-// fixed (the conditional sample of REBAR). For any control variate c of z
-// the estimate
+// 2018), one core for three families of distributions:
+//
+//   - distributions.Bernoulli: z = l + logistic noise, b = 1[z > 0];
+//   - distributions.Categorical: z = l + Gumbel noise, b = one-hot argmax z;
+//   - Structured (recursive Gumbel-Max, Struminsky et al. 2021): z = E, the
+//     exponentials E_e = exp(−θ_e)·ε_e, b the structure the algorithm
+//     computes on them, and "log p(b)" the log-probability of its execution
+//     trace T, as the reference's RELAX does.
+//
+// The sample b = H(z) is a deterministic function of continuous noise, and
+// z̃ ~ p(z | b) (p(E | T) for structures) is drawn reparameterised in the
+// logits l with b fixed (the conditional sample of REBAR). For any control
+// variate c of z the estimate
 //
 //	[f(b) − c(z̃)]·∇log p(b) + ∇c(z) − ∇c(z̃)
 //
 // is unbiased. Here c(z) = η·f(σ_λ(z)) + r(z): the objective at the
 // Concrete relaxation σ_λ (σ(·/λ) or softmax(·/λ)) plus a learned
-// residual r (Residual, for example a small network of z). With Residual
-// nil this is REBAR.
+// residual r (Residual, for example an nn.MLP of z). With Residual nil this
+// is REBAR. Structures have no relaxation: there c = r, Eta must be nil or
+// zero, and r sees the exponentials of the variables that appear in the
+// sample's trace (the others set to 0, as in the reference), so it adds no
+// gradient to logits that cannot influence the structure.
 //
 // # Tuning the control variate
 //
@@ -76,21 +89,61 @@ type RELAX[T ad.Float] struct {
 	Residual Func[T]
 }
 
-// Bernoulli returns the estimate for independent Bernoulli variables with
-// the given logits, of any shape; f receives samples of shape
-// [m, logits' shape...], binary or relaxed, and returns shape [m].
-func (r RELAX[T]) Bernoulli(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	return r.estimate("RELAX.Bernoulli", bernoulliFamily[T]{}, rnd, logits, f)
+// Check reports whether p is a Bernoulli, categorical or Structured
+// distribution and the settings are valid.
+func (r RELAX[T]) Check(p distributions.Sampler[T]) error {
+	_, err := r.family("RELAX", p)
+	return err
 }
 
-// Categorical returns the estimate for categorical variables with logits
-// of shape [...batch, K]; f receives one-hot or relaxed samples of shape
-// [m, ...batch, K] and returns shape [m].
-func (r RELAX[T]) Categorical(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
-	if logits.Rank() == 0 || logits.Dim(-1) == 0 {
-		panic(fmt.Sprintf("estimators.RELAX.Categorical: logits of shape %v have no category axis", logits.Shape()))
+// Estimate returns the estimate for p: a distributions.Bernoulli with
+// logits of any shape, a distributions.Categorical with logits of shape
+// [...batch, K], or a Structured distribution. f receives samples of shape
+// [m, logits' shape...], discrete or (for the relaxed term of c) relaxed,
+// and returns shape [m], or [m, batch...] for per-example objectives when
+// the logits' leading axes are those examples (logits [B, ...] and f of
+// shape [m, B]); the Residual then returns the same shape as f.
+func (r RELAX[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
+	const op = "RELAX"
+	fam, err := r.family(op, p)
+	must(err)
+	logits, _, _ := logitsOf(p)
+	if sp, ok := fam.(*structureFamily[T]); ok {
+		logits = sp.logits
 	}
-	return r.estimate("RELAX.Categorical", categoricalFamily[T]{}, rnd, logits, f)
+	return r.estimate(op, fam, rnd, logits, f)
+}
+
+// family returns the family of p, checking the settings.
+func (r RELAX[T]) family(op string, p distributions.Sampler[T]) (family[T], error) {
+	if err := checkSamples(op, "Samples", r.Samples, 1); err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		name string
+		v    *ad.Tensor[T]
+	}{{"Eta", r.Eta}, {"LogTemperature", r.LogTemperature}} {
+		if t.v != nil && t.v.Len() != 1 {
+			return nil, unsupported(op, "%s has shape %v; it must have one element", t.name, t.v.Shape())
+		}
+	}
+	if l, bern, ok := logitsOf(p); ok {
+		if bern {
+			return bernoulliFamily[T]{}, nil
+		}
+		if l.Rank() == 0 || l.Dim(-1) == 0 {
+			return nil, unsupported(op, "categorical logits of shape %v have no category axis", l.Shape())
+		}
+		return categoricalFamily[T]{}, nil
+	}
+	sp, err := structuredOf(op, p)
+	if err != nil {
+		return nil, unsupported(op, "%s is neither a Bernoulli, a Categorical nor a Structured distribution", typeName(p))
+	}
+	if r.Eta != nil && (r.Eta.RequiresGrad() || r.Eta.Item() != 0) {
+		return nil, unsupported(op, "a Structured distribution has no relaxation: Eta must be nil or a constant zero")
+	}
+	return &structureFamily[T]{st: sp.Structure, logits: sp.Logits}, nil
 }
 
 // critic evaluates c(x) = η·f(σ_λ(x)) + r(x) on a batch of
@@ -101,7 +154,8 @@ type critic[T ad.Float] struct {
 	f, residual Func[T]
 	eta, lambda *ad.Tensor[T]
 	useF        bool
-	evals       int // rows of f evaluated so far
+	evals       int   // rows of f evaluated so far
+	cols        []int // f's shape per sample: [] or [batch...]
 }
 
 // relaxed returns η·f(σ_λ(x)), with η and λ stopped if asked, or nil when
@@ -115,7 +169,15 @@ func (c *critic[T]) relaxed(x *ad.Tensor[T], stopped bool) *ad.Tensor[T] {
 		eta, lambda = ad.StopGradient(eta), ad.StopGradient(lambda)
 	}
 	c.evals += x.Dim(0)
-	return ad.Mul(eta, eval(c.op, c.f, c.fam.relax(x, lambda)))
+	return ad.Mul(eta, c.check("the objective", evalFunc(c.op, c.f, c.fam.relax(x, lambda), x.Dim(0))))
+}
+
+// check panics unless v has f's shape per sample.
+func (c *critic[T]) check(what string, v *ad.Tensor[T]) *ad.Tensor[T] {
+	if !slices.Equal(v.Shape()[1:], c.cols) {
+		panic(fmt.Sprintf("estimators.%s: %s returned shape %v for %d rows; the objective's shape per sample is %v", c.op, what, v.Shape(), v.Dim(0), c.cols))
+	}
+	return v
 }
 
 // resid returns r(x), or nil without a residual.
@@ -123,14 +185,15 @@ func (c *critic[T]) resid(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if c.residual == nil {
 		return nil
 	}
-	return eval(c.op, c.residual, x)
+	return c.check("Residual", evalFunc(c.op, c.residual, c.fam.features(x), x.Dim(0)))
 }
 
-// sum returns a + b where nil is zero, and zeros of length m if both are.
-func sumOrZero[T ad.Float](a, b *ad.Tensor[T], m int) *ad.Tensor[T] {
+// sumOrZero returns a + b where nil is zero, and zeros of m rows of
+// shape cols if both are.
+func sumOrZero[T ad.Float](a, b *ad.Tensor[T], m int, cols []int) *ad.Tensor[T] {
 	switch {
 	case a == nil && b == nil:
-		return ad.Zeros[T](m)
+		return ad.Zeros[T](append([]int{m}, cols...)...)
 	case a == nil:
 		return b
 	case b == nil:
@@ -149,11 +212,15 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	z := fam.z(l, u)
 	b := fam.hard(z)
 	zt := fam.cond(l, b, v)
-	fb := eval(op, f, b)
-	logp := perSample(op, fam.logProb(logits, b), n)
+	fb := evalFunc(op, f, b, n)
+	logp := reduceTo(op, fam.logProb(logits, b), fb.Shape())
+	cols := fb.Shape()[1:]
+	if !slices.Equal(logits.Shape()[:min(len(cols), logits.Rank())], cols) {
+		panic(fmt.Sprintf("estimators.%s: per-example objective of shape %v for logits of shape %v: the logits' leading axes must be the examples", op, fb.Shape(), logits.Shape()))
+	}
 
-	c := &critic[T]{op: op, fam: fam, f: f, residual: r.Residual, evals: n}
-	c.eta = oneElement(op, "Eta", r.Eta, 1)
+	c := &critic[T]{op: op, fam: fam, f: f, residual: r.Residual, evals: n, cols: cols}
+	c.eta = oneElement(op, "Eta", r.Eta, fam.defaultEta())
 	c.lambda = ad.Scalar(T(0.5))
 	if r.LogTemperature != nil {
 		c.lambda = ad.Exp(oneElement(op, "LogTemperature", r.LogTemperature, 0))
@@ -164,22 +231,23 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	// nothing to φ or f's parameters.
 	zd, ztd := ad.StopGradient(z), ad.StopGradient(zt)
 	x1 := ad.Concat(0, z, zd, zt, ztd)
-	c1 := sumOrZero(c.relaxed(x1, false), c.resid(x1), 4*n)
+	c1 := sumOrZero(c.relaxed(x1, false), c.resid(x1), 4*n, cols)
 	part := func(t *ad.Tensor[T], i int) *ad.Tensor[T] { return ad.Slice(t, 0, i*n, (i+1)*n) }
 	fv := fb.Float64s()
-	coef := make([]T, n)
-	for s := range coef {
-		coef[s] = T(fv[s] - float64(c1.Data[2*n+s]))
+	m := len(fv) // n rows of the examples
+	coef := make([]T, m)
+	for i := range coef {
+		coef[i] = T(fv[i] - float64(c1.Data[2*m+i]))
 	}
-	sur := ad.Mean(ad.Mul(ad.New(coef, n), logp))
-	sur = ad.Add(sur, ad.Mean(ad.Sub(part(c1, 0), part(c1, 1))))
-	sur = ad.Sub(sur, ad.Mean(ad.Sub(part(c1, 2), part(c1, 3))))
+	sur := sampleMean(ad.Mul(ad.New(coef, fb.Shape()...), logp))
+	sur = ad.Add(sur, sampleMean(ad.Sub(part(c1, 0), part(c1, 1))))
+	sur = ad.Sub(sur, sampleMean(ad.Sub(part(c1, 2), part(c1, 3))))
 	sur = addPathwise(sur, fb)
 
 	if c.eta.RequiresGrad() || c.lambda.RequiresGrad() || r.Residual != nil {
 		sur = ad.Add(sur, r.variance(c, rnd, l, b, u, v, ztd, fv))
 	}
-	return Estimate[T]{Value: T(mean(fv)), Surrogate: sur, Samples: c.evals}
+	return Estimate[T]{Value: sampleMeanValue(fb), Surrogate: sur, Samples: c.evals}
 }
 
 // variance returns a scalar whose gradient with respect to φ (η, log λ and
@@ -189,6 +257,7 @@ func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, 
 	n := l.Dim(0)
 	size := l.Len()
 	per := size / n
+	ncols := len(fb) / n // examples; each owns per/ncols consecutive logits
 	eps := make([]float64, size)
 	for i := range eps {
 		eps[i] = float64(rnd.Uint64()>>63)*2 - 1
@@ -196,32 +265,42 @@ func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, 
 	h := fdStep[T]()
 	lc := ad.StopGradient(l)
 	score := c.fam.score(lc, b)
-	a := make([]float64, n) // ⟨∇log p(b_s), ε_s⟩
+	a := make([]float64, n*ncols) // ⟨∇log p_e(b_s), ε_s⟩ for each example e
 	lp, lm := ad.Zeros[T](l.Shape()...), ad.Zeros[T](l.Shape()...)
 	for i, e := range eps {
-		a[i/per] += score[i] * e
+		a[i/(per/ncols)] += score[i] * e
 		lp.Data[i] = lc.Data[i] + T(h*e)
 		lm.Data[i] = lc.Data[i] - T(h*e)
 	}
 	x := ad.Concat(0, ztd, c.fam.z(lp, u), c.fam.z(lm, u), c.fam.cond(lp, b, v), c.fam.cond(lm, b, v))
 
-	// directional returns ⟨g_s, ε_s⟩ − f(b_s)·a_s for critic values cv.
-	aNeg := make([]T, n)
-	for s := range aNeg {
-		aNeg[s] = T(-a[s])
+	// directional returns, for each sample and example, the terms of
+	// ⟨g_s, ε_s⟩ other than f_e(b_s)·a_se, for critic values cv.
+	shape := append([]int{n}, c.cols...)
+	aNeg := make([]T, len(a))
+	for i := range aNeg {
+		aNeg[i] = T(-a[i])
 	}
 	directional := func(cv *ad.Tensor[T]) *ad.Tensor[T] {
 		part := func(i int) *ad.Tensor[T] { return ad.Slice(cv, 0, i*n, (i+1)*n) }
 		fd := ad.Add(ad.Sub(part(1), part(2)), ad.Sub(part(4), part(3)))
-		return ad.Add(ad.Mul(ad.New(aNeg, n), part(0)), ad.MulScalar(fd, T(1/(2*h))))
+		return ad.Add(ad.Mul(ad.New(aNeg, shape...), part(0)), ad.MulScalar(fd, T(1/(2*h))))
 	}
 	res := c.resid(x)
-	w := directional(sumOrZero(c.relaxed(x, false), res, 5*n))
-	coef := make([]T, n)
-	for s := range coef {
-		coef[s] = T(2 * (fb[s]*a[s] + float64(w.Data[s])) / float64(n))
+	w := directional(sumOrZero(c.relaxed(x, false), res, 5*n, c.cols))
+	// coef_s = 2⟨g_s, ε_s⟩/S, the same for every example of sample s.
+	coef := make([]T, len(a))
+	for s := range n {
+		dot := 0.0
+		for e := range ncols {
+			i := s*ncols + e
+			dot += fb[i]*a[i] + float64(w.Data[i])
+		}
+		for e := range ncols {
+			coef[s*ncols+e] = T(2 * dot / float64(n))
+		}
 	}
-	loss := ad.Sum(ad.Mul(ad.New(coef, n), w))
+	loss := ad.Sum(ad.Mul(ad.New(coef, shape...), w))
 
 	// The same with φ stopped is what f's own parameters received above:
 	// subtract it.
@@ -229,7 +308,7 @@ func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, 
 		if res != nil {
 			fs = ad.Add(fs, ad.StopGradient(res))
 		}
-		loss = ad.Sub(loss, ad.Sum(ad.Mul(ad.New(coef, n), directional(fs))))
+		loss = ad.Sub(loss, ad.Sum(ad.Mul(ad.New(coef, shape...), directional(fs))))
 	}
 	return loss
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // tanhResidual is a small learned residual r(z) = Σ_j w_j·tanh(z_j) + w₀
@@ -44,9 +45,9 @@ func TestRELAXUnbiasedLowerVariance(t *testing.T) {
 		}
 		est := func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 			if tc.categorical {
-				return r.Categorical(rnd, l, f)
+				return r.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 			}
-			return r.Bernoulli(rnd, l, f)
+			return r.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 		}
 		st := summarise(tc.p.gradients(m, 30, est))
 		requireUnbiased(t, "RELAX/"+tc.name, st, tc.p.exact)
@@ -76,7 +77,7 @@ func TestRELAXVarianceGradient(t *testing.T) {
 		}
 		r := estimators.RELAX[float64]{Eta: est, LogTemperature: ltp, Residual: res.eval}
 		l := p.logitsParam()
-		r.Bernoulli(rand.New(rand.NewPCG(seed, 3)), l, p.f).Surrogate.Backward()
+		r.Estimate(rand.New(rand.NewPCG(seed, 3)), distributions.Bernoulli[float64]{Logits: l}, p.f).Surrogate.Backward()
 		return l.Grad, est, ltp, res
 	}
 	sq := func(g []float64) float64 {
@@ -155,7 +156,7 @@ func TestRELAXGradientRouting(t *testing.T) {
 		}
 		l := p.logitsParam()
 		res := newTanhResidual(len(p.logits), 0.2)
-		e := estimators.RELAX[float64]{Samples: 3, Eta: eta, Residual: res.eval}.Bernoulli(rand.New(rand.NewPCG(8, 8)), l, f)
+		e := estimators.RELAX[float64]{Samples: 3, Eta: eta, Residual: res.eval}.Estimate(rand.New(rand.NewPCG(8, 8)), distributions.Bernoulli[float64]{Logits: l}, f)
 		e.Surrogate.Backward()
 		want := 0.0
 		for _, s := range hardSums[:3] {
@@ -176,7 +177,7 @@ func TestRELAXGradientRouting(t *testing.T) {
 			eta, lt = ad.Param(eta), ad.Param(lt)
 		}
 		l := p.logitsParam()
-		estimators.REBAR[float64]{Samples: 2, Eta: eta, LogTemperature: lt}.Bernoulli(rand.New(rand.NewPCG(9, 9)), l, p.f).Surrogate.Backward()
+		estimators.REBAR[float64]{Samples: 2, Eta: eta, LogTemperature: lt}.Estimate(rand.New(rand.NewPCG(9, 9)), distributions.Bernoulli[float64]{Logits: l}, p.f).Surrogate.Backward()
 		return l.Grad
 	}
 	a, b := run(false), run(true)
@@ -196,7 +197,7 @@ func TestREBARTuningReducesVariance(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(12, 12))
 	for range 1000 {
 		l := p.logitsParam()
-		r.Bernoulli(rnd, l, p.f).Surrogate.Backward()
+		r.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, p.f).Surrogate.Backward()
 		for _, q := range []*ad.Tensor[float64]{r.Eta, r.LogTemperature} {
 			q.Data[0] -= 0.002 * max(-50, min(50, q.Grad[0]))
 			q.ZeroGrad()
@@ -225,9 +226,9 @@ func TestRELAXFloat32AndExtremeLogits(t *testing.T) {
 		l := ad.Param(ad.New(append([]float64(nil), logits...), 2, 3))
 		r := estimators.NewREBAR[float64](2)
 		if cat {
-			r.Categorical(rand.New(rand.NewPCG(5, 5)), l, f).Surrogate.Backward()
+			r.Estimate(rand.New(rand.NewPCG(5, 5)), distributions.Categorical[float64]{Logits: l}, f).Surrogate.Backward()
 		} else {
-			r.Bernoulli(rand.New(rand.NewPCG(5, 5)), l, f).Surrogate.Backward()
+			r.Estimate(rand.New(rand.NewPCG(5, 5)), distributions.Bernoulli[float64]{Logits: l}, f).Surrogate.Backward()
 		}
 		return l.Grad
 	}
@@ -244,9 +245,9 @@ func TestRELAXFloat32AndExtremeLogits(t *testing.T) {
 		l := ad.Param(ad.New(l32, 2, 3))
 		r := estimators.NewREBAR[float32](2)
 		if cat {
-			r.Categorical(rand.New(rand.NewPCG(5, 5)), l, f).Surrogate.Backward()
+			r.Estimate(rand.New(rand.NewPCG(5, 5)), distributions.Categorical[float32]{Logits: l}, f).Surrogate.Backward()
 		} else {
-			r.Bernoulli(rand.New(rand.NewPCG(5, 5)), l, f).Surrogate.Backward()
+			r.Estimate(rand.New(rand.NewPCG(5, 5)), distributions.Bernoulli[float32]{Logits: l}, f).Surrogate.Backward()
 		}
 		return l.Grad
 	}
@@ -267,9 +268,9 @@ func TestRELAXFloat32AndExtremeLogits(t *testing.T) {
 		r := estimators.NewREBAR[float64](3)
 		var e estimators.Estimate[float64]
 		if cat {
-			e = r.Categorical(rand.New(rand.NewPCG(6, 6)), l, f)
+			e = r.Estimate(rand.New(rand.NewPCG(6, 6)), distributions.Categorical[float64]{Logits: l}, f)
 		} else {
-			e = r.Bernoulli(rand.New(rand.NewPCG(6, 6)), l, f)
+			e = r.Estimate(rand.New(rand.NewPCG(6, 6)), distributions.Bernoulli[float64]{Logits: l}, f)
 		}
 		e.Surrogate.Backward()
 		for _, v := range append(append([]float64{e.Value}, l.Grad...), r.Eta.Grad[0], r.LogTemperature.Grad[0]) {

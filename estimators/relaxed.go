@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -28,22 +29,47 @@ type GumbelSoftmax[T ad.Float] struct {
 	Samples int
 }
 
-// Estimate returns the estimate for categorical logits of shape
-// [...batch, K] (categories on the last axis); f receives the relaxed (or,
-// with Hard, one-hot) samples of shape [S, ...batch, K], differentiable in
-// the logits, and returns shape [S]. Value is the mean of f at the points
-// where it was evaluated: an estimate of the relaxed objective, or with
-// Hard of the discrete one. The samples come from S calls of
-// distributions.RelaxedOneHotCategorical.RSample, in order.
-func (g GumbelSoftmax[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+// Check reports whether p is a categorical distribution.
+func (g GumbelSoftmax[T]) Check(p distributions.Sampler[T]) error {
+	return checkRelaxed("GumbelSoftmax", p, false, g.Temperature, g.Samples)
+}
+
+// Estimate returns the estimate for a distributions.Categorical with logits
+// of shape [...batch, K] (categories on the last axis); f receives the
+// relaxed (or, with Hard, one-hot) samples of shape [S, ...batch, K],
+// differentiable in the logits, and returns shape [S] or [S, batch...].
+// Value is the mean of f at the points where it was evaluated: an estimate
+// of the relaxed objective, or with Hard of the discrete one. The samples
+// come from S calls of distributions.RelaxedOneHotCategorical.RSample, in
+// order.
+func (g GumbelSoftmax[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
 	const op = "GumbelSoftmax"
-	n := positiveOr(op, "Samples", g.Samples, 1)
+	must(g.Check(p))
+	logits, _, _ := logitsOf(p)
+	n := max(g.Samples, 1)
 	d := distributions.RelaxedOneHotCategorical[T]{Logits: logits, Temperature: temperatureOr(op, g.Temperature)}
 	y := rsamples[T](rnd, d, n)
 	if g.Hard {
 		y = ad.StraightThrough(oneHotArgmax(y), y)
 	}
 	return pathwiseEstimate(op, f, y, n)
+}
+
+// checkRelaxed checks that p is a Bernoulli (or categorical) distribution
+// and that the temperature and the number of samples are valid.
+func checkRelaxed[T ad.Float](op string, p distributions.Sampler[T], bernoulli bool, temperature T, samples int) error {
+	_, isBernoulli, ok := logitsOf(p)
+	want := "distributions.Categorical"
+	if bernoulli {
+		want = "distributions.Bernoulli"
+	}
+	if !ok || isBernoulli != bernoulli {
+		return unsupported(op, "%s is not a %s with logits", typeName(p), want)
+	}
+	if !(temperature >= 0) || math.IsInf(float64(temperature), 1) {
+		return unsupported(op, "Temperature is %v; it must be finite and > 0 (0 means 1)", temperature)
+	}
+	return checkSamples(op, "Samples", samples, 1)
 }
 
 // BinaryConcrete is the binary Concrete (Gumbel-sigmoid) estimator for
@@ -60,13 +86,21 @@ type BinaryConcrete[T ad.Float] struct {
 	Samples int
 }
 
-// Estimate returns the estimate for Bernoulli logits of any shape; f
-// receives samples of shape [S, logits' shape...] and returns shape [S].
-// Value is as for GumbelSoftmax. The samples come from S calls of
-// distributions.RelaxedBernoulli.RSample, in order.
-func (c BinaryConcrete[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+// Check reports whether p is a Bernoulli distribution.
+func (c BinaryConcrete[T]) Check(p distributions.Sampler[T]) error {
+	return checkRelaxed("BinaryConcrete", p, true, c.Temperature, c.Samples)
+}
+
+// Estimate returns the estimate for a distributions.Bernoulli with logits
+// of any shape; f receives samples of shape [S, logits' shape...] and
+// returns shape [S] or [S, batch...]. Value is as for GumbelSoftmax. The
+// samples come from S calls of distributions.RelaxedBernoulli.RSample, in
+// order.
+func (c BinaryConcrete[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
 	const op = "BinaryConcrete"
-	n := positiveOr(op, "Samples", c.Samples, 1)
+	must(c.Check(p))
+	logits, _, _ := logitsOf(p)
+	n := max(c.Samples, 1)
 	d := distributions.RelaxedBernoulli[T]{Logits: logits, Temperature: temperatureOr(op, c.Temperature)}
 	y := rsamples[T](rnd, d, n)
 	if c.Hard {
@@ -99,27 +133,30 @@ type StraightThrough[T ad.Float] struct {
 	Samples int
 }
 
-// Estimate returns the estimate for d. It draws S samples by S calls of
-// d.Sample, in order, stacked along a new axis 0; f receives them, of shape
-// [S, sample shape...], and returns shape [S]. Value, the mean of f at the
-// discrete samples, is unbiased for E[f(z)].
-func (s StraightThrough[T]) Estimate(rnd *rand.Rand, d MeanSampler[T], f Func[T]) Estimate[T] {
+// Check reports whether p has a differentiable mean.
+func (s StraightThrough[T]) Check(p distributions.Sampler[T]) error {
+	if _, ok := p.(MeanSampler[T]); !ok {
+		return unsupported("StraightThrough", "%s has no Mean", typeName(p))
+	}
+	return checkSamples("StraightThrough", "Samples", s.Samples, 1)
+}
+
+// Estimate returns the estimate for p, which must be a MeanSampler. It
+// draws S samples by S calls of p.Sample, in order, stacked along a new
+// axis 0; f receives them, of shape [S, sample shape...], and returns shape
+// [S] or [S, batch...]. Value, the mean of f at the discrete samples, is
+// unbiased for E[f(z)].
+func (s StraightThrough[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
 	const op = "StraightThrough"
-	n := positiveOr(op, "Samples", s.Samples, 1)
-	hard := drawStack(rnd, d, n)
-	m := d.Mean()
+	must(s.Check(p))
+	n := max(s.Samples, 1)
+	hard := drawStack(rnd, p, n)
+	m := p.(MeanSampler[T]).Mean()
 	soft := ad.Add(m, ad.Zeros[T](hard.Shape()...)) // broadcast to [S, ...]
-	if !sameInts(soft.Shape(), hard.Shape()) {
+	if !slices.Equal(soft.Shape(), hard.Shape()) {
 		panic(fmt.Sprintf("estimators.StraightThrough: mean of shape %v for samples of shape %v", m.Shape(), hard.Shape()))
 	}
 	return pathwiseEstimate(op, f, ad.StraightThrough(hard, soft), n)
-}
-
-// pathwiseEstimate evaluates f at the differentiable samples z and returns
-// the mean as both value and surrogate.
-func pathwiseEstimate[T ad.Float](op string, f Func[T], z *ad.Tensor[T], n int) Estimate[T] {
-	fz := eval(op, f, z)
-	return Estimate[T]{Value: T(mean(fz.Float64s())), Surrogate: ad.Mean(fz), Samples: n}
 }
 
 // oneHotArgmax returns the one-hot argmax of y along its last axis (the
@@ -207,14 +244,4 @@ func (e ExpDecay) At(step int) float64 {
 	}
 	t := float64(every * (step / every))
 	return max(lo, start*math.Exp(-e.Rate*t))
-}
-
-// rsamples draws n reparameterised samples from d, in order, stacked along
-// a new leading axis.
-func rsamples[T ad.Float](rnd *rand.Rand, d distributions.RSampler[T], n int) *ad.Tensor[T] {
-	ys := make([]*ad.Tensor[T], n)
-	for i := range ys {
-		ys[i] = d.RSample(rnd)
-	}
-	return ad.Stack(0, ys...)
 }

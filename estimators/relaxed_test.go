@@ -16,13 +16,11 @@ var temperatures = []float64{2, 1, 0.5, 0.25, 0.1}
 // tauRow is one temperature's measurements against the exact gradient of
 // the discrete objective.
 type tauRow struct {
-	tau               float64
-	bias, biasFloor   float64 // ‖mean − ∇‖ and its noise floor
-	variance, varSE   float64
-	biasSq, biasSqSE  float64 // ‖mean − ∇‖² − Σse², unbiased for the squared bias
-	cosine            float64
-	stats             mcStats
-	exceedsNoiseFloor bool
+	tau              float64
+	bias, biasFloor  float64 // ‖mean − ∇‖ and its noise floor
+	variance, varSE  float64
+	biasSq, biasSqSE float64 // ‖mean − ∇‖² − Σse², unbiased for the squared bias
+	stats            mcStats
 }
 
 func measureTemperatures(p gradProblem, m int, est func(tau float64) estimatorFunc) []tauRow {
@@ -75,7 +73,7 @@ func TestGumbelSoftmaxTemperatureTrends(t *testing.T) {
 	p := categoricalProblem()
 	rows := measureTemperatures(p, 3000, func(tau float64) estimatorFunc {
 		return func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.GumbelSoftmax[float64]{Temperature: tau}.Estimate(rnd, l, f)
+			return estimators.GumbelSoftmax[float64]{Temperature: tau}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}
 	})
 	requireTrends(t, "GumbelSoftmax", rows)
@@ -85,7 +83,7 @@ func TestBinaryConcreteTemperatureTrends(t *testing.T) {
 	p := bernoulliProblem()
 	rows := measureTemperatures(p, 3000, func(tau float64) estimatorFunc {
 		return func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.BinaryConcrete[float64]{Temperature: tau}.Estimate(rnd, l, f)
+			return estimators.BinaryConcrete[float64]{Temperature: tau}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 		}
 	})
 	requireTrends(t, "BinaryConcrete", rows)
@@ -104,10 +102,10 @@ func TestStraightThroughBiasDetected(t *testing.T) {
 			return estimators.StraightThrough[float64]{}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}},
 		{"GumbelSoftmax{Hard}/τ=0.5", categoricalProblem(), func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.GumbelSoftmax[float64]{Temperature: 0.5, Hard: true}.Estimate(rnd, l, f)
+			return estimators.GumbelSoftmax[float64]{Temperature: 0.5, Hard: true}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, f)
 		}},
 		{"BinaryConcrete{Hard}/τ=0.5", bernoulliProblem(), func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
-			return estimators.BinaryConcrete[float64]{Temperature: 0.5, Hard: true}.Estimate(rnd, l, f)
+			return estimators.BinaryConcrete[float64]{Temperature: 0.5, Hard: true}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, f)
 		}},
 	} {
 		st := summarise(tc.p.gradients(3000, 7, tc.est))
@@ -189,19 +187,19 @@ func TestHardSamplesAreDiscrete(t *testing.T) {
 		}
 		return true
 	}
-	e := estimators.GumbelSoftmax[float64]{Temperature: 0.7, Hard: true, Samples: 4}.Estimate(rnd, l, check("GumbelSoftmax", oneHot))
+	e := estimators.GumbelSoftmax[float64]{Temperature: 0.7, Hard: true, Samples: 4}.Estimate(rnd, distributions.Categorical[float64]{Logits: l}, check("GumbelSoftmax", oneHot))
 	e.Surrogate.Backward()
 	if e.Samples != 4 || l.Grad == nil {
 		t.Errorf("Samples %d, gradient %v", e.Samples, l.Grad)
 	}
-	estimators.BinaryConcrete[float64]{Temperature: 0.7, Hard: true, Samples: 4}.Estimate(rnd, l, check("BinaryConcrete", binary))
+	estimators.BinaryConcrete[float64]{Temperature: 0.7, Hard: true, Samples: 4}.Estimate(rnd, distributions.Bernoulli[float64]{Logits: l}, check("BinaryConcrete", binary))
 	// Same seed: the hard sample is the argmax of the soft one.
 	var soft, hard []float64
-	estimators.GumbelSoftmax[float64]{Temperature: 0.7}.Estimate(rand.New(rand.NewPCG(1, 1)), l, func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+	estimators.GumbelSoftmax[float64]{Temperature: 0.7}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Categorical[float64]{Logits: l}, func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
 		soft = append([]float64(nil), z.Data...)
 		return ad.Sum(z, 1, 2)
 	})
-	estimators.GumbelSoftmax[float64]{Temperature: 0.7, Hard: true}.Estimate(rand.New(rand.NewPCG(1, 1)), l, func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+	estimators.GumbelSoftmax[float64]{Temperature: 0.7, Hard: true}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Categorical[float64]{Logits: l}, func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
 		hard = append([]float64(nil), z.Data...)
 		return ad.Sum(z, 1, 2)
 	})
@@ -241,7 +239,7 @@ func TestSchedules(t *testing.T) {
 		"negative rate": func() { estimators.ExpDecay{Rate: -1}.At(1) },
 		"min > start":   func() { estimators.ExpDecay{Start: 0.3}.At(1) },
 		"negative tau": func() {
-			estimators.GumbelSoftmax[float64]{Temperature: -1}.Estimate(rand.New(rand.NewPCG(1, 1)), ad.New([]float64{0, 1}, 2),
+			estimators.GumbelSoftmax[float64]{Temperature: -1}.Estimate(rand.New(rand.NewPCG(1, 1)), distributions.Categorical[float64]{Logits: ad.New([]float64{0, 1}, 2)},
 				func(z *ad.Tensor[float64]) *ad.Tensor[float64] { return ad.Sum(z, 1) })
 		},
 	} {

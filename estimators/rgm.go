@@ -30,72 +30,61 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
+	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
-// TraceStep is one step of a recursive argmin algorithm: Arg is the index of
-// the smallest exponential (reduced by earlier minima) among Candidates.
-type TraceStep struct {
-	Candidates []int
-	Arg        int
+// Structured is the distribution over structures of the recursive
+// Gumbel-Max trick: with E_e ~ Exp(rate exp θ_e) for the logits θ, the
+// structure is what the recursive argmin algorithm Structure computes on E
+// (solvers.TopK, solvers.SpanningTree, solvers.Arborescence). Sample returns
+// its 0/1 indicator, of the logits' shape. EReinforce, TReinforce and RELAX
+// estimate gradients through it; it has no closed-form log-probability of
+// the structure (only of the execution trace, TraceLogProb).
+type Structured[T ad.Float] struct {
+	// Logits are θ, log-rates: a larger logit makes an item more likely.
+	// Any shape; the structure indexes its elements in row-major order.
+	Logits *ad.Tensor[T]
+	// Structure is the algorithm.
+	Structure solvers.Tracer
 }
 
-// Trace is the execution trace of a recursive argmin algorithm: its steps in
-// the order they ran. The structure is a function of the trace.
-type Trace struct {
-	Steps []TraceStep
-}
-
-// Args returns the argmin of each step, in order. For the structures here
-// the sequence of argmins determines the whole trace.
-func (tr Trace) Args() []int {
-	a := make([]int, len(tr.Steps))
-	for s, st := range tr.Steps {
-		a[s] = st.Arg
+// Sample draws one structure: one uniform per variable from rnd, in index
+// order, as the estimators do.
+func (d Structured[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
+	d.check("Structured.Sample")
+	theta := rgmFloat64s(d.Logits.Data)
+	e, z := make([]float64, len(theta)), make([]float64, len(theta))
+	for k := range e {
+		e[k] = rgmStdExp(rnd) * rgmExpNeg(theta[k])
 	}
-	return a
+	d.Structure.Trace(z, e)
+	out := make([]T, len(z))
+	for i, v := range z {
+		out[i] = T(v)
+	}
+	return ad.New(out, d.Logits.Shape()...)
 }
 
-// Equal reports whether two traces have the same steps.
-func (tr Trace) Equal(u Trace) bool {
-	if len(tr.Steps) != len(u.Steps) {
-		return false
+func (d Structured[T]) check(op string) {
+	if d.Logits == nil || d.Structure == nil {
+		panic(fmt.Sprintf("estimators.%s: nil Logits or Structure", op))
 	}
-	for s, st := range tr.Steps {
-		v := u.Steps[s]
-		if st.Arg != v.Arg || len(st.Candidates) != len(v.Candidates) {
-			return false
+}
+
+// structuredOf returns p as a Structured distribution.
+func structuredOf[T ad.Float](op string, p distributions.Sampler[T]) (Structured[T], error) {
+	switch d := p.(type) {
+	case Structured[T]:
+		if d.Logits != nil && d.Structure != nil {
+			return d, nil
 		}
-		for i, c := range st.Candidates {
-			if v.Candidates[i] != c {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// Used returns, for n variables, which ones appear in some candidate set.
-// The others never influence the algorithm (the diagonal and the edges into
-// the root of an arborescence); the estimators give them zero score.
-func (tr Trace) Used(n int) []bool {
-	u := make([]bool, n)
-	for _, st := range tr.Steps {
-		for _, c := range st.Candidates {
-			u[c] = true
+	case *Structured[T]:
+		if d != nil && d.Logits != nil && d.Structure != nil {
+			return *d, nil
 		}
 	}
-	return u
-}
-
-// Structure is a combinatorial structure computed by a recursive argmin
-// algorithm over exponential variables. TopKSubset, KruskalTree and
-// EdmondsArborescence implement it.
-type Structure interface {
-	// Len returns the number of exponential variables (items or edges).
-	Len() int
-	// Trace runs the algorithm on the exponentials e, writes the structure's
-	// 0/1 indicator into z (both of length Len) and returns the trace.
-	Trace(z, e []float64) Trace
+	return Structured[T]{}, unsupported(op, "%s is not an estimators.Structured with Logits and a Structure", typeName(p))
 }
 
 // Exponentials draws E_e ~ Exp(rate exp θ_e) for the logits θ, reparameterised
@@ -115,7 +104,7 @@ func Exponentials[T ad.Float](rnd *rand.Rand, logits *ad.Tensor[T]) *ad.Tensor[T
 // gradient is the T-REINFORCE score Σ_s [onehot(arg_s) − softmax_{A_s}(θ)].
 // logits may have any shape; the trace indexes its elements in row-major
 // order.
-func TraceLogProb[T ad.Float](logits *ad.Tensor[T], tr Trace) *ad.Tensor[T] {
+func TraceLogProb[T ad.Float](logits *ad.Tensor[T], tr solvers.Trace) *ad.Tensor[T] {
 	theta := rgmFloat64s(logits.Data)
 	rgmCheckTrace("TraceLogProb", tr, len(theta))
 	v := 0.0
@@ -140,7 +129,7 @@ func TraceLogProb[T ad.Float](logits *ad.Tensor[T], tr Trace) *ad.Tensor[T] {
 // of the variables that were never an argmin. The sample is
 //
 //	E_e = Σ_{s: e∈A_s} m_s + [e is no argmin]·Exp(λ_e).
-func TraceConditional[T ad.Float](rnd *rand.Rand, logits *ad.Tensor[T], tr Trace) *ad.Tensor[T] {
+func TraceConditional[T ad.Float](rnd *rand.Rand, logits *ad.Tensor[T], tr solvers.Trace) *ad.Tensor[T] {
 	theta := rgmFloat64s(logits.Data)
 	rgmCheckTrace("TraceConditional", tr, len(theta))
 	eps := make([]float64, len(theta))
@@ -167,7 +156,7 @@ func TraceConditional[T ad.Float](rnd *rand.Rand, logits *ad.Tensor[T], tr Trace
 // logits need.
 type rgmCond struct {
 	theta []float64
-	tr    Trace
+	tr    solvers.Trace
 	e     []float64 // the sample
 	m     []float64 // minimum of each step
 	lse   []float64 // log Σ_{A_s} λ of each step
@@ -175,7 +164,7 @@ type rgmCond struct {
 }
 
 // sample fills c from standard exponentials eps (one per variable).
-func (c *rgmCond) sample(theta []float64, tr Trace, eps []float64) {
+func (c *rgmCond) sample(theta []float64, tr solvers.Trace, eps []float64) {
 	n := len(theta)
 	c.theta, c.tr = theta, tr
 	c.e = make([]float64, n)
@@ -241,7 +230,7 @@ func (c *rgmCond) jvp(d []float64) []float64 {
 }
 
 // rgmScoreT returns ∇θ log p(T).
-func rgmScoreT(theta []float64, tr Trace) []float64 {
+func rgmScoreT(theta []float64, tr solvers.Trace) []float64 {
 	g := make([]float64, len(theta))
 	for _, st := range tr.Steps {
 		lse := rgmLogSumExp(theta, st.Candidates)
@@ -269,22 +258,15 @@ func rgmLogSumExp(theta []float64, idx []int) float64 {
 	return m + math.Log(s)
 }
 
-// rgmStdExp draws a standard exponential as −log U, U uniform on (0, 1].
-func rgmStdExp(rnd *rand.Rand) float64 { return -math.Log(1 - rnd.Float64()) }
-
-// rgmArgmin returns the candidate with the smallest w, the first on ties.
-func rgmArgmin(w []float64, cands []int) int {
-	best := cands[0]
-	for _, k := range cands[1:] {
-		if w[k] < w[best] {
-			best = k
-		}
-	}
-	return best
+// rgmStdExp draws a standard exponential as −log U from one rnd.Uint64, U
+// uniform on the open interval (0, 1) as RELAX's uniforms are, so that all
+// the estimators of a structure see the same exponentials from one seed.
+func rgmStdExp(rnd *rand.Rand) float64 {
+	return -math.Log((float64(rnd.Uint64()>>11) + 0.5) / (1 << 53))
 }
 
 // rgmCheckTrace panics if tr indexes outside n variables.
-func rgmCheckTrace(op string, tr Trace, n int) {
+func rgmCheckTrace(op string, tr solvers.Trace, n int) {
 	for s, st := range tr.Steps {
 		if len(st.Candidates) == 0 {
 			panic(fmt.Sprintf("estimators.%s: step %d has no candidates", op, s))

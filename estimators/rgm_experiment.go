@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/nn"
+	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
 // RGMEstimator names an estimator of the recursive Gumbel-Max family for
@@ -51,7 +53,9 @@ func (k RGMEstimator) String() string {
 // the evaluations have a stream of their own so that they do not change the
 // training runs.
 type RGMExperiment struct {
-	Structure Structure
+	Structure solvers.Tracer
+	// Variables is the number of logits (items or edges) of Structure.
+	Variables int
 	// Loss is the black-box objective, given indicators z of shape
 	// [S, Structure.Len()].
 	Loss Func[float64]
@@ -103,11 +107,10 @@ type RGMHistory struct {
 // first endpoint of every edge, so what it optimises is not this documented
 // objective; this is the documented one.
 func RGMSpanningTreeLoss(n int) Func[float64] {
-	tree := KruskalTree{N: n}
-	m := tree.Len()
+	m := solvers.NumEdges(n)
 	far := make([]bool, m) // edges not touching node 0
 	for k := range far {
-		u, _ := tree.Edge(k)
+		u, _ := solvers.EdgeNodes(n, k)
 		far[k] = u != 0
 	}
 	return func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
@@ -176,7 +179,7 @@ func RGMTopKLoss(n, k int) Func[float64] {
 // step; here every estimator gets 2 so that the "+" variants can run at the
 // same budget.
 func RGMSpanningTreeToy(quick bool) RGMExperiment {
-	x := RGMExperiment{Structure: KruskalTree{N: 7}, Loss: RGMSpanningTreeLoss(7), Iterations: 50000, Samples: 2, EvalEvery: 500, EvalSamples: 100, Seed: 23}
+	x := RGMExperiment{Structure: solvers.SpanningTree[float64]{N: 7}, Variables: 21, Loss: RGMSpanningTreeLoss(7), Iterations: 50000, Samples: 2, EvalEvery: 500, EvalSamples: 100, Seed: 23}
 	if quick {
 		x.Iterations, x.EvalEvery = 2000, 100
 	}
@@ -187,7 +190,7 @@ func RGMSpanningTreeToy(quick bool) RGMExperiment {
 // n = 10 rooted at 0, RGMArborescenceLoss, 3 samples per step, Adam with
 // learning rate 0.01 from zero logits, 15000 steps (2000 when quick).
 func RGMArborescenceToy(quick bool) RGMExperiment {
-	x := RGMExperiment{Structure: EdmondsArborescence{N: 10}, Loss: RGMArborescenceLoss(10), Iterations: 15000, Samples: 3, EvalEvery: 500, EvalSamples: 100, Seed: 23}
+	x := RGMExperiment{Structure: solvers.Arborescence[float64]{N: 10}, Variables: 100, Loss: RGMArborescenceLoss(10), Iterations: 15000, Samples: 3, EvalEvery: 500, EvalSamples: 100, Seed: 23}
 	if quick {
 		x.Iterations, x.EvalEvery = 2000, 100
 	}
@@ -197,7 +200,7 @@ func RGMArborescenceToy(quick bool) RGMExperiment {
 // RGMTopKToy returns a top-k toy setting in the same style: top-3 of 10
 // items, RGMTopKLoss, 2 samples per step, 10000 steps (1000 when quick).
 func RGMTopKToy(quick bool) RGMExperiment {
-	x := RGMExperiment{Structure: TopKSubset{N: 10, K: 3}, Loss: RGMTopKLoss(10, 3), Iterations: 10000, Samples: 2, EvalEvery: 250, EvalSamples: 100, Seed: 23}
+	x := RGMExperiment{Structure: solvers.TopK[float64]{K: 3}, Variables: 10, Loss: RGMTopKLoss(10, 3), Iterations: 10000, Samples: 2, EvalEvery: 250, EvalSamples: 100, Seed: 23}
 	if quick {
 		x.Iterations, x.EvalEvery = 1000, 50
 	}
@@ -208,13 +211,8 @@ func RGMTopKToy(quick bool) RGMExperiment {
 // order of Estimators. It stops with an error at the first non-finite loss
 // or logit.
 func (x RGMExperiment) Run() ([]RGMHistory, error) {
-	if x.Structure == nil || x.Loss == nil {
-		return nil, errors.New("estimators: RGMExperiment needs a Structure and a Loss")
-	}
-	if c, ok := x.Structure.(interface{ check() error }); ok {
-		if err := c.check(); err != nil {
-			return nil, err
-		}
+	if x.Structure == nil || x.Loss == nil || x.Variables < 1 {
+		return nil, errors.New("estimators: RGMExperiment needs a Structure, its number of Variables and a Loss")
 	}
 	ests := x.Estimators
 	if ests == nil {
@@ -248,26 +246,29 @@ func (x RGMExperiment) Run() ([]RGMHistory, error) {
 	return out, nil
 }
 
-// rgmEstimatorFunc is the Estimate method shared by the family.
+// rgmEstimatorFunc is an estimator at the logits of a structure.
 type rgmEstimatorFunc func(rnd *rand.Rand, logits *ad.Tensor[float64], f Func[float64]) Estimate[float64]
 
+func structured(st solvers.Tracer, e Estimator[float64]) rgmEstimatorFunc {
+	return func(rnd *rand.Rand, logits *ad.Tensor[float64], f Func[float64]) Estimate[float64] {
+		return e.Estimate(rnd, Structured[float64]{Logits: logits, Structure: st}, f)
+	}
+}
+
 func (x RGMExperiment) run(k RGMEstimator, iters, samples int, lr float64, every, evals int) (RGMHistory, error) {
-	n := x.Structure.Len()
+	n := x.Variables
 	logits := ad.Param(ad.Zeros[float64](n))
 	params := []*ad.Tensor[float64]{logits}
 	var est rgmEstimatorFunc
 	switch k {
 	case RGMEReinforce, RGMEReinforcePlus:
-		est = EReinforce[float64]{Structure: x.Structure, Samples: samples, LeaveOneOut: k == RGMEReinforcePlus}.Estimate
+		est = structured(x.Structure, EReinforce[float64]{Samples: samples, LeaveOneOut: k == RGMEReinforcePlus})
 	case RGMTReinforce, RGMTReinforcePlus:
-		est = TReinforce[float64]{Structure: x.Structure, Samples: samples, LeaveOneOut: k == RGMTReinforcePlus}.Estimate
+		est = structured(x.Structure, TReinforce[float64]{Samples: samples, LeaveOneOut: k == RGMTReinforcePlus})
 	case RGMRELAX:
-		critic, err := NewTraceCritic[float64](rand.New(rand.NewPCG(x.Seed, 3)), n, x.Hidden)
-		if err != nil {
-			return RGMHistory{}, err
-		}
+		critic := nn.NewMLP(rand.New(rand.NewPCG(x.Seed, 3)), []int{n, rgmDefault(x.Hidden, 32), 1}, ad.ReLU[float64])
 		params = append(params, critic.Params()...)
-		est = TraceRELAX[float64]{Structure: x.Structure, Samples: samples, Critic: critic}.Estimate
+		est = structured(x.Structure, RELAX[float64]{Samples: samples, Residual: Critic(critic)})
 	}
 	rnd := rand.New(rand.NewPCG(x.Seed, 1))
 	evalRnd := rand.New(rand.NewPCG(x.Seed, 2))

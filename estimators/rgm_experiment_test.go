@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
 // The toy objectives compute what their documentation says.
 func TestRGMToyLosses(t *testing.T) {
 	// Spanning trees on 4 nodes: the star at 0 costs 0, the path 1-2-3-0
 	// costs 2 (edges (1,2) and (2,3) miss node 0).
-	tree := KruskalTree{N: 4}
+	tree := kruskalTree{N: 4}
 	star, path := make([]float64, 6), make([]float64, 6)
 	for k := range 6 {
 		u, v := tree.Edge(k)
@@ -45,8 +46,8 @@ func TestRGMExperiment(t *testing.T) {
 	const iters = 400
 	for _, x := range []RGMExperiment{RGMSpanningTreeToy(true), RGMTopKToy(true), RGMArborescenceToy(true)} {
 		x.Iterations, x.EvalEvery, x.EvalSamples, x.LearningRate = iters, iters/4, 20, 0.05
-		if _, ok := x.Structure.(EdmondsArborescence); ok {
-			x.Structure, x.Loss = EdmondsArborescence{N: 6}, RGMArborescenceLoss(6)
+		if _, ok := x.Structure.(solvers.Arborescence[float64]); ok {
+			x.Structure, x.Variables, x.Loss = solvers.Arborescence[float64]{N: 6}, 36, RGMArborescenceLoss(6)
 		}
 		hs, err := x.Run()
 		if err != nil {
@@ -56,7 +57,7 @@ func TestRGMExperiment(t *testing.T) {
 			t.Fatalf("%d histories", len(hs))
 		}
 		for _, h := range hs {
-			if len(h.Loss) != iters || len(h.EvalIter) != 4 || len(h.GradVar) != 4 || len(h.EvalLoss) != 4 || len(h.Logits) != x.Structure.Len() {
+			if len(h.Loss) != iters || len(h.EvalIter) != 4 || len(h.GradVar) != 4 || len(h.EvalLoss) != 4 || len(h.Logits) != x.Variables {
 				t.Fatalf("%v: history lengths %d %d %d %d %d", h.Estimator, len(h.Loss), len(h.EvalIter), len(h.GradVar), len(h.EvalLoss), len(h.Logits))
 			}
 			if h.Loss[0] != hs[0].Loss[0] || h.EvalLoss[0] != hs[0].EvalLoss[0] {
@@ -97,9 +98,9 @@ func TestRGMExperimentErrors(t *testing.T) {
 	if _, err := x.Run(); err != nil {
 		t.Errorf("Samples 1 without the + variants: %v", err)
 	}
-	x.Structure = TopKSubset{N: 3, K: 5}
-	if _, err := x.Run(); err == nil || !strings.Contains(err.Error(), "TopKSubset") {
-		t.Errorf("invalid structure: %v", err)
+	x.Variables = 0
+	if _, err := x.Run(); err == nil || !strings.Contains(err.Error(), "Variables") {
+		t.Errorf("no variables: %v", err)
 	}
 	x = RGMTopKToy(true)
 	x.LearningRate = -1

@@ -86,7 +86,7 @@ type rgmSupport struct {
 	z  [][]float64
 }
 
-// rgmEnumTopK enumerates the traces of TopKSubset{n, k}: the ordered k-tuples
+// rgmEnumTopK enumerates the traces of topKSubset{n, k}: the ordered k-tuples
 // of distinct items, the candidates of each step being the items left.
 func rgmEnumTopK(n, k int) rgmSupport {
 	var s rgmSupport
@@ -118,10 +118,10 @@ func rgmEnumTopK(n, k int) rgmSupport {
 	return s
 }
 
-// rgmEnumKruskal enumerates the traces of KruskalTree{n}: sequences of n−1
+// rgmEnumKruskal enumerates the traces of kruskalTree{n}: sequences of n−1
 // edges each joining two components, the candidates being all such edges.
 func rgmEnumKruskal(n int) rgmSupport {
-	tree := KruskalTree{N: n}
+	tree := kruskalTree{N: n}
 	m := tree.Len()
 	var s rgmSupport
 	var rec func(steps []TraceStep, comp []int)
@@ -162,7 +162,7 @@ func rgmEnumKruskal(n int) rgmSupport {
 // rgmCollect samples the structure draws times at theta and returns the
 // distinct traces met. Whether they are all the traces is for the caller to
 // check, by their probabilities summing to one.
-func rgmCollect(rnd *rand.Rand, st Structure, theta []float64, draws int) rgmSupport {
+func rgmCollect(rnd *rand.Rand, st structure, theta []float64, draws int) rgmSupport {
 	var s rgmSupport
 	seen := map[string]bool{}
 	z := make([]float64, st.Len())
@@ -229,7 +229,7 @@ func rgmQuadLoss(rnd *rand.Rand, n int) Func[float64] {
 // rgmCase is a structure with test logits.
 type rgmCase struct {
 	name  string
-	st    Structure
+	st    structure
 	theta []float64
 }
 
@@ -237,9 +237,9 @@ type rgmCase struct {
 // logits (spread 0.5, so every trace has a visible probability).
 func rgmCases(rnd *rand.Rand) []rgmCase {
 	return []rgmCase{
-		{"top3of6", TopKSubset{N: 6, K: 3}, rgmRandLogits(rnd, 6, 0.5)},
-		{"kruskal5", KruskalTree{N: 5}, rgmRandLogits(rnd, 10, 0.5)},
-		{"edmonds4", EdmondsArborescence{N: 4}, rgmRandLogits(rnd, 16, 0.5)},
-		{"edmonds5", EdmondsArborescence{N: 5}, rgmRandLogits(rnd, 25, 0.5)},
+		{"top3of6", topKSubset{N: 6, K: 3}, rgmRandLogits(rnd, 6, 0.5)},
+		{"kruskal5", kruskalTree{N: 5}, rgmRandLogits(rnd, 10, 0.5)},
+		{"edmonds4", edmondsArborescence{N: 4}, rgmRandLogits(rnd, 16, 0.5)},
+		{"edmonds5", edmondsArborescence{N: 5}, rgmRandLogits(rnd, 25, 0.5)},
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
+	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
 // EReinforce is the score-function estimator with the score of the
@@ -24,7 +26,6 @@ import (
 // (in index order); EReinforce, TReinforce and TraceRELAX with equal seeds
 // see the same exponentials.
 type EReinforce[T ad.Float] struct {
-	Structure   Structure
 	Samples     int
 	LeaveOneOut bool
 }
@@ -36,17 +37,25 @@ type EReinforce[T ad.Float] struct {
 // larger. Samples and LeaveOneOut (T-REINFORCE+) are as for EReinforce, and
 // so is the order of draws.
 type TReinforce[T ad.Float] struct {
-	Structure   Structure
 	Samples     int
 	LeaveOneOut bool
 }
 
-// Estimate returns the estimate of ∇θ E[f(z)] for the logits, which may have
-// any shape of Structure.Len() elements; f receives z of shape
-// [Samples, logits' shape...].
-func (r EReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+// Check reports whether p is a Structured distribution and the settings
+// are valid.
+func (r EReinforce[T]) Check(p distributions.Sampler[T]) error {
+	return rgmCheck("EReinforce", p, r.Samples, r.LeaveOneOut)
+}
+
+// Estimate returns the estimate of ∇θ E[f(z)] for a Structured
+// distribution p; f receives z of shape [Samples, logits' shape...] and
+// returns shape [Samples].
+func (r EReinforce[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
 	const op = "EReinforce"
-	d := rgmDraw(op, rnd, r.Structure, logits, rgmSamples(op, r.Samples, r.LeaveOneOut), false)
+	must(r.Check(p))
+	sp, _ := structuredOf(op, p)
+	logits := sp.Logits
+	d := rgmDraw(op, rnd, sp.Structure, logits, max(r.Samples, 1), false)
 	fv, coef := rgmCoefficients(op, f, d, logits.Shape(), r.LeaveOneOut)
 	s, n := len(d.e), len(d.theta)
 	e, mask := make([]T, s*n), make([]T, s*n)
@@ -65,12 +74,21 @@ func (r EReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T])
 	return Estimate[T]{Value: T(fv), Surrogate: ad.Sum(ad.Mul(lp, coef)), Samples: s}
 }
 
-// Estimate returns the estimate of ∇θ E[f(z)] for the logits, which may have
-// any shape of Structure.Len() elements; f receives z of shape
-// [Samples, logits' shape...].
-func (r TReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T]) Estimate[T] {
+// Check reports whether p is a Structured distribution and the settings
+// are valid.
+func (r TReinforce[T]) Check(p distributions.Sampler[T]) error {
+	return rgmCheck("TReinforce", p, r.Samples, r.LeaveOneOut)
+}
+
+// Estimate returns the estimate of ∇θ E[f(z)] for a Structured
+// distribution p; f receives z of shape [Samples, logits' shape...] and
+// returns shape [Samples].
+func (r TReinforce[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
 	const op = "TReinforce"
-	d := rgmDraw(op, rnd, r.Structure, logits, rgmSamples(op, r.Samples, r.LeaveOneOut), false)
+	must(r.Check(p))
+	sp, _ := structuredOf(op, p)
+	logits := sp.Logits
+	d := rgmDraw(op, rnd, sp.Structure, logits, max(r.Samples, 1), false)
 	fv, coef := rgmCoefficients(op, f, d, logits.Shape(), r.LeaveOneOut)
 	lps := make([]*ad.Tensor[T], len(d.tr))
 	for i, tr := range d.tr {
@@ -83,7 +101,7 @@ func (r TReinforce[T]) Estimate(rnd *rand.Rand, logits *ad.Tensor[T], f Func[T])
 type rgmDraws struct {
 	theta []float64
 	e, z  [][]float64 // exponentials and indicators
-	tr    []Trace
+	tr    []solvers.Trace
 	cond  []rgmCond // conditional samples E | T (RELAX only)
 }
 
@@ -91,14 +109,11 @@ type rgmDraws struct {
 // if cond, a conditional sample E | T for each, again one uniform per
 // variable. Drawing all the Es first gives every estimator of the family
 // the same exponentials from the same seed.
-func rgmDraw[T ad.Float](op string, rnd *rand.Rand, st Structure, logits *ad.Tensor[T], s int, cond bool) rgmDraws {
+func rgmDraw[T ad.Float](op string, rnd *rand.Rand, st solvers.Tracer, logits *ad.Tensor[T], s int, cond bool) rgmDraws {
 	if st == nil {
 		panic(fmt.Sprintf("estimators.%s: nil Structure", op))
 	}
-	n := st.Len()
-	if logits.Len() != n {
-		panic(fmt.Sprintf("estimators.%s: logits of shape %v for a structure of %d variables", op, logits.Shape(), n))
-	}
+	n := logits.Len()
 	d := rgmDraws{theta: rgmFloat64s(logits.Data)}
 	for range s {
 		e, z := make([]float64, n), make([]float64, n)
@@ -150,18 +165,18 @@ func rgmEval[T ad.Float](op string, f Func[T], d rgmDraws, shape []int) []float6
 	return rgmFloat64s(eval(op, f, ad.New(z, append([]int{s}, shape...)...)).Data)
 }
 
-// rgmSamples returns the number of samples, checking the configuration.
-func rgmSamples(op string, samples int, loo bool) int {
-	if samples < 0 {
-		panic(fmt.Sprintf("estimators.%s: negative Samples %d", op, samples))
+// rgmCheck checks the distribution and the number of samples.
+func rgmCheck[T ad.Float](op string, p distributions.Sampler[T], samples int, loo bool) error {
+	if _, err := structuredOf(op, p); err != nil {
+		return err
 	}
-	if samples == 0 {
-		samples = 1
+	if samples < 0 {
+		return unsupported(op, "Samples is %d; it must be ≥ 0 (0 means 1)", samples)
 	}
 	if loo && samples < 2 {
-		panic(fmt.Sprintf("estimators.%s: LeaveOneOut needs Samples ≥ 2 (each sample's baseline is the mean of the others), got %d", op, samples))
+		return unsupported(op, "LeaveOneOut needs Samples ≥ 2 (each sample's baseline is the mean of the others), got %d", samples)
 	}
-	return samples
+	return nil
 }
 
 func rgmMean(v []float64) float64 {

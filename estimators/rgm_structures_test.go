@@ -24,7 +24,7 @@ func rgmWeight(z, e []float64) float64 {
 // rgmMinTree returns the weight of the minimum spanning tree of the complete
 // graph on n nodes by trying every set of n−1 edges.
 func rgmMinTree(n int, e []float64) float64 {
-	tree := KruskalTree{N: n}
+	tree := kruskalTree{N: n}
 	m := tree.Len()
 	best := math.Inf(1)
 	var rec func(k int, chosen []int)
@@ -111,7 +111,7 @@ func TestRGMStructuresAreOptimal(t *testing.T) {
 			n, k := 7, 3
 			e := rgmSampleE(rnd, rgmRandLogits(rnd, n, 1))
 			z := make([]float64, n)
-			tr := TopKSubset{N: n, K: k}.Trace(z, e)
+			tr := topKSubset{N: n, K: k}.Trace(z, e)
 			sorted := slices.Clone(e)
 			slices.Sort(sorted)
 			want := make([]float64, n)
@@ -127,7 +127,7 @@ func TestRGMStructuresAreOptimal(t *testing.T) {
 		}
 		// Spanning tree.
 		for _, n := range []int{2, 4, 6} {
-			st := KruskalTree{N: n}
+			st := kruskalTree{N: n}
 			e := rgmSampleE(rnd, rgmRandLogits(rnd, st.Len(), 1))
 			z := make([]float64, st.Len())
 			tr := st.Trace(z, e)
@@ -146,7 +146,7 @@ func TestRGMStructuresAreOptimal(t *testing.T) {
 		// Arborescence, with several roots.
 		for _, n := range []int{2, 3, 4, 5} {
 			root := rep % n
-			st := EdmondsArborescence{N: n, Root: root}
+			st := edmondsArborescence{N: n, Root: root}
 			e := rgmSampleE(rnd, rgmRandLogits(rnd, n*n, 1))
 			z := make([]float64, n*n)
 			st.Trace(z, e)
@@ -241,7 +241,7 @@ func TestRGMEdmondsContraction(t *testing.T) {
 		for k, w := range c.edges {
 			e[k[0]*n+k[1]] = w
 		}
-		st := EdmondsArborescence{N: n}
+		st := edmondsArborescence{N: n}
 		z := make([]float64, n*n)
 		tr := st.Trace(z, e)
 		if want := (Trace{Steps: c.steps}); !tr.Equal(want) {
@@ -271,7 +271,7 @@ func TestRGMEdmondsContraction(t *testing.T) {
 func TestRGMTraceShapes(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(2, 3))
 	z := make([]float64, 6)
-	tr := TopKSubset{N: 6, K: 4}.Trace(z, rgmSampleE(rnd, make([]float64, 6)))
+	tr := topKSubset{N: 6, K: 4}.Trace(z, rgmSampleE(rnd, make([]float64, 6)))
 	for s, st := range tr.Steps {
 		if len(st.Candidates) != 6-s {
 			t.Errorf("top-k step %d: %d candidates", s, len(st.Candidates))
@@ -281,7 +281,7 @@ func TestRGMTraceShapes(t *testing.T) {
 		t.Errorf("top-k used %s", got)
 	}
 	// Kruskal on 4 nodes: 6, then 5, then 4 (two pairs) or 3 (a path) candidates.
-	kt := KruskalTree{N: 4}
+	kt := kruskalTree{N: 4}
 	z = make([]float64, 6)
 	for range 100 {
 		tr := kt.Trace(z, rgmSampleE(rnd, make([]float64, 6)))
@@ -293,7 +293,7 @@ func TestRGMTraceShapes(t *testing.T) {
 	// Arborescence: diagonal and edges into the root are never used.
 	n := 5
 	z = make([]float64, n*n)
-	used := EdmondsArborescence{N: n}.Trace(z, rgmSampleE(rnd, make([]float64, n*n))).Used(n * n)
+	used := edmondsArborescence{N: n}.Trace(z, rgmSampleE(rnd, make([]float64, n*n))).Used(n * n)
 	for i := range n {
 		for j := range n {
 			if want := i != j && j != 0; used[i*n+j] != want {
@@ -303,32 +303,34 @@ func TestRGMTraceShapes(t *testing.T) {
 	}
 }
 
-// Invalid sizes are rejected by the constructors and panic in Trace.
+// Invalid sizes panic in Trace, naming the solver.
 func TestRGMStructureErrors(t *testing.T) {
-	if _, err := NewTopKSubset(3, 4); err == nil || !strings.Contains(err.Error(), "K") {
-		t.Errorf("NewTopKSubset(3, 4): %v", err)
+	for _, c := range []struct {
+		name string
+		run  func()
+	}{
+		{"TopK.Trace", func() { solvers.TopK[float64]{K: 4}.Trace(make([]float64, 3), make([]float64, 3)) }},
+		{"SpanningTree.Trace", func() { solvers.SpanningTree[float64]{}.Trace(nil, nil) }},
+		{"SpanningTree.Trace", func() { solvers.SpanningTree[float64]{N: 4}.Trace(make([]float64, 6), make([]float64, 5)) }},
+		{"Arborescence.Trace", func() { solvers.Arborescence[float64]{N: 3, Root: 3}.Trace(make([]float64, 9), make([]float64, 9)) }},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), c.name) {
+					t.Errorf("panic %v, want one naming %s", r, c.name)
+				}
+			}()
+			c.run()
+		}()
 	}
-	if _, err := NewKruskalTree(1); err == nil {
-		t.Error("NewKruskalTree(1) accepted")
-	}
-	if _, err := NewEdmondsArborescence(3, 3); err == nil {
-		t.Error("NewEdmondsArborescence(3, 3) accepted")
-	}
-	if _, err := NewEdmondsArborescence(4, 1); err != nil {
-		t.Errorf("NewEdmondsArborescence(4, 1): %v", err)
-	}
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "KruskalTree.Trace") {
-			t.Errorf("panic %v, want one naming KruskalTree.Trace", r)
-		}
-	}()
-	KruskalTree{N: 4}.Trace(make([]float64, 6), make([]float64, 5))
+	// A valid root other than 0 runs.
+	solvers.Arborescence[float64]{N: 4, Root: 1}.Trace(make([]float64, 16), make([]float64, 16))
 }
 
-// ExampleKruskalTree runs Kruskal's algorithm on fixed exponentials and
+// Example_kruskalTrace runs Kruskal's algorithm on fixed exponentials and
 // prints the trace and its log-probability under uniform logits.
-func ExampleKruskalTree() {
-	tree := KruskalTree{N: 3} // edges (0,1), (0,2), (1,2)
+func Example_kruskalTrace() {
+	tree := kruskalTree{N: 3} // edges (0,1), (0,2), (1,2)
 	e := []float64{0.7, 0.2, 0.5}
 	z := make([]float64, tree.Len())
 	tr := tree.Trace(z, e)

@@ -129,18 +129,18 @@ func TestRGMTraceFrequencies(t *testing.T) {
 	}
 	type problem struct {
 		name    string
-		st      Structure
+		st      structure
 		support func(theta []float64) rgmSupport
 		structs int // number of distinct structures expected
 	}
 	problems := []problem{
-		{"top2of4", TopKSubset{N: 4, K: 2}, func([]float64) rgmSupport { return rgmEnumTopK(4, 2) }, 6},
-		{"kruskal4", KruskalTree{N: 4}, func([]float64) rgmSupport { return rgmEnumKruskal(4) }, 16},
-		{"edmonds3", EdmondsArborescence{N: 3}, func(th []float64) rgmSupport {
-			return rgmCollect(rand.New(rand.NewPCG(9, 9)), EdmondsArborescence{N: 3}, th, 50000)
+		{"top2of4", topKSubset{N: 4, K: 2}, func([]float64) rgmSupport { return rgmEnumTopK(4, 2) }, 6},
+		{"kruskal4", kruskalTree{N: 4}, func([]float64) rgmSupport { return rgmEnumKruskal(4) }, 16},
+		{"edmonds3", edmondsArborescence{N: 3}, func(th []float64) rgmSupport {
+			return rgmCollect(rand.New(rand.NewPCG(9, 9)), edmondsArborescence{N: 3}, th, 50000)
 		}, 3},
-		{"edmonds4", EdmondsArborescence{N: 4}, func(th []float64) rgmSupport {
-			return rgmCollect(rand.New(rand.NewPCG(9, 9)), EdmondsArborescence{N: 4}, th, 50000)
+		{"edmonds4", edmondsArborescence{N: 4}, func(th []float64) rgmSupport {
+			return rgmCollect(rand.New(rand.NewPCG(9, 9)), edmondsArborescence{N: 4}, th, 50000)
 		}, 16},
 	}
 	for _, pb := range problems {

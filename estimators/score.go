@@ -17,6 +17,11 @@ import (
 // box. If f's result requires gradients (its own parameters, such as a
 // decoder's), the Surrogate also carries mean_s ∇f(z_s) to them.
 //
+// With a per-example objective (f of shape [S, batch...]) each example gets
+// its own learning signal: its log-probability (p's, summed over the axes
+// beyond f's) is weighted by its own f minus its own baseline, not by the
+// whole minibatch's loss.
+//
 // The estimate is unbiased whenever b_s does not depend on z_s, which holds
 // for every Baseline in this package (LeaveOneOut uses the other samples,
 // MovingAverage and LearnedBaseline past ones).
@@ -28,16 +33,32 @@ type ScoreFunction[T ad.Float] struct {
 	Baseline Baseline
 }
 
-// Estimate returns the estimate for the distribution d. It draws the S
-// samples by S calls of d.Sample, in order, and stacks them along a new
-// axis 0, so f receives z of shape [S, sample shape...] and must return
-// shape [S]; d.LogProb is summed over every axis but the first.
-func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, d distributions.Distribution[T], f Func[T]) Estimate[T] {
+// Check reports whether p has a log-probability and the settings are valid.
+func (s ScoreFunction[T]) Check(p distributions.Sampler[T]) error {
 	const op = "ScoreFunction"
-	n := positiveOr(op, "Samples", s.Samples, 1)
-	z := drawStack(rnd, d, n)
-	fz := eval(op, f, z)
-	logp := perSample(op, d.LogProb(z), n)
+	if _, ok := p.(distributions.LogProber[T]); !ok {
+		return unsupported(op, "%s has no LogProb", typeName(p))
+	}
+	if s.Samples < 0 {
+		return unsupported(op, "Samples is %d; it must be ≥ 0 (0 means 1)", s.Samples)
+	}
+	if _, ok := s.Baseline.(LeaveOneOut); ok && s.Samples < 2 {
+		return unsupported(op, "the leave-one-out baseline needs at least 2 samples, Samples is %d", s.Samples)
+	}
+	return nil
+}
+
+// Estimate returns the estimate for the distribution p, which must have a
+// LogProb. It draws the S samples by S calls of p.Sample, in order, and
+// stacks them along a new axis 0, so f receives z of shape
+// [S, sample shape...] and returns shape [S] or [S, batch...].
+func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f Func[T]) Estimate[T] {
+	const op = "ScoreFunction"
+	must(s.Check(p))
+	n := max(s.Samples, 1)
+	z := drawStack(rnd, p, n)
+	fz := evalFunc(op, f, z, n)
+	logp := reduceTo(op, p.(distributions.LogProber[T]).LogProb(z), fz.Shape())
 
 	fv := fz.Float64s()
 	var (
@@ -45,25 +66,25 @@ func (s ScoreFunction[T]) Estimate(rnd *rand.Rand, d distributions.Distribution[
 		loss *ad.Tensor[T]
 	)
 	if tb, ok := s.Baseline.(tensorBaseline[T]); ok {
-		b, loss = tb.baselineTensor(fv)
+		b, loss = tb.baselineTensor(fv, n)
 	} else {
 		base := s.Baseline
 		if base == nil {
 			base = NoBaseline{}
 		}
-		b = make([]float64, n)
-		base.Baselines(b, fv)
+		b = make([]float64, len(fv))
+		base.Baselines(b, fv, n)
 	}
-	signal := make([]T, n)
+	signal := make([]T, len(fv))
 	for i := range signal {
 		signal[i] = T(fv[i] - b[i])
 	}
-	sur := ad.Mean(ad.Mul(ad.New(signal, n), logp))
+	sur := sampleMean(ad.Mul(ad.New(signal, fz.Shape()...), logp))
 	sur = addPathwise(sur, fz)
 	if loss != nil {
 		sur = ad.Add(sur, loss)
 	}
-	return Estimate[T]{Value: T(mean(fv)), Surrogate: sur, Samples: n}
+	return Estimate[T]{Value: sampleMeanValue(fz), Surrogate: sur, Samples: n}
 }
 
 // drawStack draws n samples by n calls of d.Sample and stacks them along a
@@ -76,28 +97,13 @@ func drawStack[T ad.Float](rnd *rand.Rand, d distributions.Sampler[T], n int) *a
 	return ad.Stack(0, zs...)
 }
 
-// perSample sums t of shape [n, ...] over every axis but the first.
-func perSample[T ad.Float](op string, t *ad.Tensor[T], n int) *ad.Tensor[T] {
-	if t.Rank() == 0 || t.Dim(0) != n {
-		panic(fmt.Sprintf("estimators.%s: log-probability of shape %v for %d samples (want [%d, ...])", op, t.Shape(), n, n))
-	}
-	if t.Rank() == 1 {
-		return t
-	}
-	axes := make([]int, t.Rank()-1)
-	for i := range axes {
-		axes[i] = i + 1
-	}
-	return ad.Sum(t, axes...)
-}
-
-// addPathwise adds mean(fz) to the surrogate when f has parameters of its
-// own, so that they receive mean_s ∇f(z_s).
+// addPathwise adds the sample mean of fz to the surrogate when f has
+// parameters of its own, so that they receive mean_s ∇f(z_s).
 func addPathwise[T ad.Float](sur, fz *ad.Tensor[T]) *ad.Tensor[T] {
 	if !fz.RequiresGrad() {
 		return sur
 	}
-	return ad.Add(sur, ad.Mean(fz))
+	return ad.Add(sur, sampleMean(fz))
 }
 
 // positiveOr returns v, or def when v is zero; it panics if v is negative.
@@ -109,4 +115,13 @@ func positiveOr(op, field string, v, def int) int {
 		panic(fmt.Sprintf("estimators.%s: %s is %d; it must be ≥ 0 (0 means %d)", op, field, v, def))
 	}
 	return v
+}
+
+// checkSamples returns an error unless v is a valid sample count: zero
+// (the default) or at least least.
+func checkSamples(op, field string, v, least int) error {
+	if v < 0 || v > 0 && v < least {
+		return unsupported(op, "%s is %d; it must be 0 (the default) or at least %d", field, v, least)
+	}
+	return nil
 }

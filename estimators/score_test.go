@@ -322,7 +322,7 @@ func TestScoreFunctionUnbiased(t *testing.T) {
 // (S−1)/S.
 type selfMean struct{}
 
-func (selfMean) Baselines(dst, f []float64) {
+func (selfMean) Baselines(dst, f []float64, _ int) {
 	m := 0.0
 	for _, v := range f {
 		m += v / float64(len(f))

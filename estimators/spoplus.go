@@ -2,6 +2,8 @@ package estimators
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
@@ -33,12 +35,13 @@ type SPOPlusLoss[T ad.Float] struct {
 // Loss returns the per-instance losses, of shape [B], of the predictions
 // pred ([B, ...], or one instance [D] giving [1]) against the true costs or
 // scores truth of the same shape. Gradients flow to pred only. It makes two
-// solver calls per instance.
-func (l SPOPlusLoss[T]) Loss(pred, truth *ad.Tensor[T]) *ad.Tensor[T] {
+// solver calls per instance and draws nothing: rnd, which the Loss
+// interface passes, may be nil.
+func (l SPOPlusLoss[T]) Loss(_ *rand.Rand, pred, truth *ad.Tensor[T]) *ad.Tensor[T] {
 	if l.Solver == nil {
 		panic("estimators: SPOPlusLoss.Loss: nil Solver")
 	}
-	if !shapesMatch(pred.Shape(), truth.Shape()) {
+	if !slices.Equal(pred.Shape(), truth.Shape()) {
 		panic(fmt.Sprintf("estimators: SPOPlusLoss.Loss: pred of shape %v, truth of shape %v", pred.Shape(), truth.Shape()))
 	}
 	b, d, _ := solverLayout("SPOPlusLoss.Loss", pred, 1)

@@ -59,7 +59,7 @@ func TestSPOPlusDefinition(t *testing.T) {
 			best = max(best, dotf(axpy(truth.Data, -2, pred.Data), z))
 		}
 		want := best + 2*dotf(pred.Data, zc) - dotf(truth.Data, zc)
-		got := loss.Loss(pred, truth).Item()
+		got := loss.Loss(nil, pred, truth).Item()
 		if math.Abs(got-want) > 1e-12 || got < 0 {
 			t.Fatalf("SPO+ = %v, definition gives %v", got, want)
 		}
@@ -75,12 +75,12 @@ func spoFD(t *testing.T, name string, loss estimators.SPOPlusLoss[float64], gen 
 	for range 100 {
 		pred, truth := gen()
 		p := ad.Param(pred.Clone())
-		ad.Sum(loss.Loss(p, truth)).Backward()
+		ad.Sum(loss.Loss(nil, p, truth)).Backward()
 		for i := range pred.Data {
 			pp, pm := pred.Clone(), pred.Clone()
 			pp.Data[i] += h
 			pm.Data[i] -= h
-			lp, lm, l0 := ad.Sum(loss.Loss(pp, truth)).Item(), ad.Sum(loss.Loss(pm, truth)).Item(), ad.Sum(loss.Loss(pred, truth)).Item()
+			lp, lm, l0 := ad.Sum(loss.Loss(nil, pp, truth)).Item(), ad.Sum(loss.Loss(nil, pm, truth)).Item(), ad.Sum(loss.Loss(nil, pred, truth)).Item()
 			// Piecewise linear: away from a kink the two one-sided
 			// differences agree.
 			if math.Abs((lp-l0)-(l0-lm)) > 1e-9 {
@@ -127,11 +127,11 @@ func TestSPOPlusConvex(t *testing.T) {
 	loss := estimators.SPOPlusLoss[float64]{Solver: bottomK(3), Minimize: true}
 	for range 50 {
 		a, b, c := ad.Randn[float64](rnd, 1, 8), ad.Randn[float64](rnd, 1, 8), ad.Randn[float64](rnd, 1, 8)
-		la, lb := loss.Loss(a, c).Item(), loss.Loss(b, c).Item()
+		la, lb := loss.Loss(nil, a, c).Item(), loss.Loss(nil, b, c).Item()
 		for i := 1; i < 20; i++ {
 			s := float64(i) / 20
 			m := ad.New(axpy(scale(a.Data, 1-s), s, b.Data), 1, 8)
-			lm := loss.Loss(m, c).Item()
+			lm := loss.Loss(nil, m, c).Item()
 			if lm < 0 || lm > (1-s)*la+s*lb+1e-12 {
 				t.Fatalf("ℓ(%.2f·a + %.2f·b) = %v, chord %v (ℓ(a) = %v, ℓ(b) = %v)", 1-s, s, lm, (1-s)*la+s*lb, la, lb)
 			}
@@ -160,8 +160,8 @@ func TestSPOPlusSigns(t *testing.T) {
 		c.Data[i], chat.Data[i] = 1+rnd.Float64(), 1+rnd.Float64()
 	}
 	p1, p2 := ad.Param(chat.Clone()), ad.Param(ad.New(scale(chat.Data, -1), 4, 15))
-	l1 := minLoss.Loss(p1, c)
-	l2 := maxLoss.Loss(p2, ad.New(scale(c.Data, -1), 4, 15))
+	l1 := minLoss.Loss(nil, p1, c)
+	l2 := maxLoss.Loss(nil, p2, ad.New(scale(c.Data, -1), 4, 15))
 	for i := range l1.Data {
 		if math.Abs(l1.Data[i]-l2.Data[i]) > 1e-12 {
 			t.Fatalf("instance %d: min form %v, max form %v", i, l1.Data[i], l2.Data[i])
@@ -174,7 +174,7 @@ func TestSPOPlusSigns(t *testing.T) {
 			t.Fatalf("entry %d: gradients %v and %v, want negatives", i, p1.Grad[i], p2.Grad[i])
 		}
 	}
-	for i, v := range minLoss.Loss(c, c).Data {
+	for i, v := range minLoss.Loss(nil, c, c).Data {
 		if v != 0 {
 			t.Fatalf("instance %d: ℓ(c, c) = %v, want 0", i, v)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -28,7 +29,16 @@ type VIMCO[T ad.Float] struct {
 	Samples int
 }
 
-// Estimate returns the estimate for the proposal q. It draws K samples by K
+// Check reports whether p has a log-probability and Samples is valid.
+func (v VIMCO[T]) Check(p distributions.Sampler[T]) error {
+	if _, ok := p.(distributions.LogProber[T]); !ok {
+		return unsupported("VIMCO", "%s has no LogProb", typeName(p))
+	}
+	return checkSamples("VIMCO", "Samples", v.Samples, 2)
+}
+
+// Estimate returns the estimate for the proposal q = p, which must have a
+// LogProb. It draws K samples by K
 // calls of q.Sample, in order, stacked along a new axis 0. logWeight
 // receives them, of shape [K, sample shape...], and returns the log-weights
 // log w, of shape [K] or [K, B...] for a batch of B independent bounds;
@@ -36,12 +46,11 @@ type VIMCO[T ad.Float] struct {
 // samples themselves are detached). q.LogProb(z) is summed over its axes
 // beyond those of log w. The bound is summed over the batch, and Value is
 // L̂ summed likewise.
-func (v VIMCO[T]) Estimate(rnd *rand.Rand, q distributions.Distribution[T], logWeight Func[T]) Estimate[T] {
+func (v VIMCO[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], logWeight Func[T]) Estimate[T] {
 	const op = "VIMCO"
+	must(v.Check(p))
+	q := p.(distributions.Distribution[T])
 	k := positiveOr(op, "Samples", v.Samples, 5)
-	if k < 2 {
-		panic(fmt.Sprintf("estimators.VIMCO: Samples is %d; VIMCO needs at least 2", k))
-	}
 	z := drawStack(rnd, q, k)
 	lw := logWeight(z)
 	if lw.Rank() == 0 || lw.Dim(0) != k {
@@ -58,7 +67,7 @@ func (v VIMCO[T]) Estimate(rnd *rand.Rand, q distributions.Distribution[T], logW
 		}
 		logq = ad.Sum(logq, axes...)
 	}
-	if !sameInts(logq.Shape(), lw.Shape()) {
+	if !slices.Equal(logq.Shape(), lw.Shape()) {
 		panic(fmt.Sprintf("estimators.VIMCO: log q of shape %v (after summing event axes) for log-weights of shape %v", logq.Shape(), lw.Shape()))
 	}
 
@@ -109,16 +118,4 @@ func logMeanExp(a []float64, skip int, repl float64) float64 {
 		s += math.Exp(at(j) - m)
 	}
 	return m + math.Log(s/float64(len(a)))
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -1,23 +1,75 @@
 package toolkit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
+	"github.com/stochgrad/stochgrad/estimators"
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/viz"
 )
 
-// GradientEstimator draws one estimate of a gradient from the given number
-// of samples, taking all its randomness from rnd. Any estimator fits in a
-// few lines: build the parameters, call it, Backward, return their Grad.
-type GradientEstimator func(rnd *rand.Rand, samples int) []float64
+// Problem is a gradient problem with a known answer, the test bed of the
+// diagnostics: a distribution p_θ built on parameters θ, an objective f,
+// and the exact gradient ∇θ E_{p_θ}[f(z)] (by enumeration or in closed
+// form). Any estimators.Estimator can be measured on it.
+type Problem struct {
+	Name string
+	// Params are θ, in the shape Shape (nil means [len(Params)]).
+	Params []float64
+	Shape  []int
+	// Dist returns p_θ for the parameters theta, a fresh leaf each call.
+	Dist func(theta *ad.Tensor[float64]) distributions.Sampler[float64]
+	// F is the objective.
+	F estimators.Func[float64]
+	// Exact is ∇θ E[f], of len(Params) values.
+	Exact []float64
+}
 
-// NamedEstimator is a GradientEstimator with a name for tables and legends.
+// leaf returns a fresh copy of the parameters that requires gradients.
+func (p Problem) leaf() *ad.Tensor[float64] {
+	shape := p.Shape
+	if shape == nil {
+		shape = []int{len(p.Params)}
+	}
+	return ad.Param(ad.New(slices.Clone(p.Params), shape...))
+}
+
+// Check reports whether est can run on the problem (estimators.Check).
+func (p Problem) Check(est estimators.Estimator[float64]) error {
+	if p.Dist == nil || p.F == nil {
+		return fmt.Errorf("toolkit: problem %q needs Dist and F", p.Name)
+	}
+	return estimators.Check(est, p.Dist(p.leaf()))
+}
+
+// Gradient draws one estimate of ∇θ E[f] with est, taking all its
+// randomness from rnd, and returns it.
+func (p Problem) Gradient(rnd *rand.Rand, est estimators.Estimator[float64]) []float64 {
+	l := p.leaf()
+	est.Estimate(rnd, p.Dist(l), p.F).Surrogate.Backward()
+	return l.GradTensor().Data
+}
+
+// NamedEstimator is an estimator with a name for tables and legends, at
+// any number of samples.
 type NamedEstimator struct {
-	Name     string
-	Estimate GradientEstimator
+	Name string
+	// New returns the estimator drawing the given number of samples. It is
+	// called afresh for every measurement, so estimators with state
+	// (Adaptive I-MLE's β, moving-average baselines) start alike.
+	New func(samples int) estimators.Estimator[float64]
+}
+
+// Fixed names an estimator whose number of samples is its own, for
+// comparisons at one sample size.
+func Fixed(name string, est estimators.Estimator[float64]) NamedEstimator {
+	return NamedEstimator{Name: name, New: func(int) estimators.Estimator[float64] { return est }}
 }
 
 // DiagnosticSettings says how to measure estimators. The zero value is
@@ -26,7 +78,7 @@ type DiagnosticSettings struct {
 	// Samples are the sample sizes to measure at. Nil means 1, 2, 4, ..., 64.
 	Samples []int
 	// Replicates is the number of independent estimates per measurement.
-	// Zero means 400 in quick mode and 4000 otherwise (see Pick).
+	// Zero means 1000; notebooks pass Pick(quick, full) explicitly.
 	Replicates int
 	// Seed seeds the generators. Every estimator gets, at each sample size
 	// S, its own generator seeded with (Seed, S): the same for all, so that
@@ -43,7 +95,7 @@ func (s DiagnosticSettings) samples() []int {
 
 func (s DiagnosticSettings) replicates() int {
 	if s.Replicates == 0 {
-		return Pick(400, 4000)
+		return 1000
 	}
 	return s.Replicates
 }
@@ -80,26 +132,40 @@ type Diagnostic struct {
 	SNR, SNRSE           float64 // ‖Mean‖/√Variance, SE by the delta method
 	TimePerEstimate      time.Duration
 	NonFinite            int // estimates with NaN or Inf entries, left out
+	// Unsupported, when not nil, says why the estimator cannot run on the
+	// problem at this sample size (estimators.ErrUnsupported); the
+	// measurements are then empty.
+	Unsupported error
 }
 
-// Diagnose measures est at one sample size against the exact gradient.
-// The estimator's generator is seeded with (set.Seed, samples).
-func Diagnose(name string, est GradientEstimator, exact []float64, samples int, set DiagnosticSettings) (Diagnostic, error) {
+// Diagnose measures the estimator at one sample size on the problem. The
+// estimator's generator is seeded with (set.Seed, samples); samples
+// labels the result and seeds the generator, the estimator drawing as
+// many as it is configured to.
+func Diagnose(p Problem, name string, est estimators.Estimator[float64], samples int, set DiagnosticSettings) (Diagnostic, error) {
 	set.Samples = []int{samples}
 	if err := set.check("Diagnose"); err != nil {
 		return Diagnostic{}, err
 	}
-	return diagnose(name, est, exact, samples, set.replicates(), set.Seed)
+	return diagnose(p, name, est, samples, set.replicates(), set.Seed)
 }
 
-func diagnose(name string, est GradientEstimator, exact []float64, samples, reps int, seed uint64) (Diagnostic, error) {
+func diagnose(p Problem, name string, est estimators.Estimator[float64], samples, reps int, seed uint64) (Diagnostic, error) {
+	res := Diagnostic{Name: name, Samples: samples}
+	if err := p.Check(est); err != nil {
+		if errors.Is(err, estimators.ErrUnsupported) {
+			res.Unsupported = err
+			return res, nil
+		}
+		return res, err
+	}
+	exact := p.Exact
 	d := len(exact)
 	rnd := rand.New(rand.NewPCG(seed, uint64(samples)))
 	gs := make([][]float64, 0, reps)
-	res := Diagnostic{Name: name, Samples: samples}
 	start := time.Now()
 	for range reps {
-		g := est(rnd, samples)
+		g := p.Gradient(rnd, est)
 		if len(g) != d {
 			panic(fmt.Sprintf("toolkit.Diagnose: estimator %q returned %d entries for a gradient of %d", name, len(g), d))
 		}
@@ -199,22 +265,24 @@ func norm(v []float64) float64 {
 }
 
 // CompareEstimators measures every estimator at every sample size of set
-// against the exact gradient, each estimator getting at each sample size a
-// generator with the same seed. It returns the diagnostics, estimator by
-// estimator and sample size by sample size, and a log-log figure of the
-// total variance against the number of samples (see DiagnosticsFigure for
-// the other quantities).
-func CompareEstimators(exact []float64, ests []NamedEstimator, set DiagnosticSettings) ([]Diagnostic, viz.Line, error) {
+// on the problem, each estimator getting at each sample size a fresh value
+// (NamedEstimator.New) and a generator with the same seed. It returns the
+// diagnostics, estimator by estimator and sample size by sample size, and a
+// log-log figure of the total variance against the number of samples (see
+// DiagnosticsFigure for the other quantities). A setting an estimator
+// cannot run (a leave-one-out baseline with one sample) is reported in
+// that Diagnostic's Unsupported field and left out of the figure.
+func CompareEstimators(p Problem, ests []NamedEstimator, set DiagnosticSettings) ([]Diagnostic, viz.Line, error) {
 	if err := set.check("CompareEstimators"); err != nil {
 		return nil, viz.Line{}, err
 	}
 	var out []Diagnostic
 	for _, e := range ests {
-		if e.Estimate == nil {
-			return nil, viz.Line{}, fmt.Errorf("toolkit: CompareEstimators: estimator %q has a nil Estimate", e.Name)
+		if e.New == nil {
+			return nil, viz.Line{}, fmt.Errorf("toolkit: CompareEstimators: estimator %q has a nil New", e.Name)
 		}
 		for _, s := range set.samples() {
-			d, err := diagnose(e.Name, e.Estimate, exact, s, set.replicates(), set.Seed)
+			d, err := diagnose(p, e.Name, e.New(s), s, set.replicates(), set.Seed)
 			if err != nil {
 				return nil, viz.Line{}, err
 			}
@@ -248,6 +316,9 @@ func DiagnosticsFigure(ds []Diagnostic, m Metric) viz.Line {
 	var series []viz.Series
 	index := map[string]int{}
 	for _, d := range ds {
+		if d.Unsupported != nil {
+			continue
+		}
 		i, ok := index[d.Name]
 		if !ok {
 			i = len(series)

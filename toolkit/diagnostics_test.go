@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit"
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
 // TestDiagnosticsREINFORCE measures REINFORCE on the Bernoulli problem at
@@ -15,7 +18,7 @@ import (
 // gradient rising with the samples, and SNR growing like √S.
 func TestDiagnosticsREINFORCE(t *testing.T) {
 	p := toolkit.BernoulliProblem()
-	ds, fig, err := toolkit.CompareEstimators(p.Exact, []toolkit.NamedEstimator{{Name: "REINFORCE", Estimate: p.Score(nil)}},
+	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "REINFORCE", New: toolkit.Score(nil)}},
 		toolkit.DiagnosticSettings{Replicates: 2000, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -51,15 +54,13 @@ func TestDiagnosticsREINFORCE(t *testing.T) {
 func TestDiagnoseDetectsBias(t *testing.T) {
 	// Half the REINFORCE gradient is biased; the diagnostic must say so.
 	p := toolkit.BernoulliProblem()
-	sf := p.Score(nil)
-	half := func(rnd *rand.Rand, s int) []float64 {
-		g := sf(rnd, s)
-		for i := range g {
-			g[i] /= 2
-		}
-		return g
-	}
-	d, err := toolkit.Diagnose("half", half, p.Exact, 16, toolkit.DiagnosticSettings{Replicates: 2000})
+	sf := estimators.ScoreFunction[float64]{Samples: 16}
+	half := estimators.EstimatorFunc[float64](func(rnd *rand.Rand, q distributions.Sampler[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
+		e := sf.Estimate(rnd, q, f)
+		e.Surrogate = ad.MulScalar(e.Surrogate, 0.5)
+		return e
+	})
+	d, err := toolkit.Diagnose(p.Problem(), "half", half, 16, toolkit.DiagnosticSettings{Replicates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,9 @@ func TestDiagnoseDetectsBias(t *testing.T) {
 	for i := range ex {
 		ex[i] /= 2
 	}
-	d2, err := toolkit.Diagnose("half", half, ex, 16, toolkit.DiagnosticSettings{Replicates: 2000})
+	halved := p.Problem()
+	halved.Exact = ex
+	d2, err := toolkit.Diagnose(halved, "half", half, 16, toolkit.DiagnosticSettings{Replicates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +88,8 @@ func TestCompareEstimatorsCommonRandomNumbers(t *testing.T) {
 	// results. A different seed gives different ones.
 	p := toolkit.CategoricalProblem()
 	set := toolkit.DiagnosticSettings{Samples: []int{1, 3}, Replicates: 50, Seed: 7}
-	ds, fig, err := toolkit.CompareEstimators(p.Exact, []toolkit.NamedEstimator{
-		{Name: "a", Estimate: p.Score(nil)}, {Name: "b", Estimate: p.Score(nil)},
+	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{
+		{Name: "a", New: toolkit.Score(nil)}, {Name: "b", New: toolkit.Score(nil)},
 	}, set)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +103,7 @@ func TestCompareEstimatorsCommonRandomNumbers(t *testing.T) {
 		}
 	}
 	set.Seed = 8
-	other, _, err := toolkit.CompareEstimators(p.Exact, []toolkit.NamedEstimator{{Name: "a", Estimate: p.Score(nil)}}, set)
+	other, _, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "a", New: toolkit.Score(nil)}}, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,12 +127,14 @@ func TestDiagnosticSettingsInvalid(t *testing.T) {
 		"negative reps":  {Replicates: -3},
 		"negative sizes": {Samples: []int{2, -1}},
 	} {
-		if _, _, err := toolkit.CompareEstimators(p.Exact, []toolkit.NamedEstimator{{Name: "x", Estimate: p.Score(nil)}}, set); err == nil {
+		if _, _, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "x", New: toolkit.Score(nil)}}, set); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	nan := func(*rand.Rand, int) []float64 { return []float64{math.NaN(), 0, 0, 0, 0, 0, 0, 0} }
-	d, err := toolkit.Diagnose("nan", nan, p.Exact, 1, toolkit.DiagnosticSettings{Replicates: 5})
+	nan := estimators.EstimatorFunc[float64](func(_ *rand.Rand, q distributions.Sampler[float64], _ estimators.Func[float64]) estimators.Estimate[float64] {
+		return estimators.Estimate[float64]{Surrogate: ad.MulScalar(ad.Sum(q.(distributions.Bernoulli[float64]).Logits), math.NaN())}
+	})
+	d, err := toolkit.Diagnose(p.Problem(), "nan", nan, 1, toolkit.DiagnosticSettings{Replicates: 5})
 	if err == nil || d.NonFinite != 5 {
 		t.Errorf("all-NaN estimator: err %v, NonFinite %d", err, d.NonFinite)
 	}
@@ -162,9 +167,9 @@ func TestLogLogSlope(t *testing.T) {
 // 8-Bernoulli problem, on common random numbers.
 func ExampleCompareEstimators() {
 	p := toolkit.BernoulliProblem()
-	ds, fig, err := toolkit.CompareEstimators(p.Exact, []toolkit.NamedEstimator{
-		{Name: "REINFORCE", Estimate: p.Score(nil)},
-		{Name: "REINFORCE + leave-one-out", Estimate: p.Score(estimators.LeaveOneOut{})},
+	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{
+		{Name: "REINFORCE", New: toolkit.Score(nil)},
+		{Name: "REINFORCE + leave-one-out", New: toolkit.Score(estimators.LeaveOneOut{})},
 	}, toolkit.DiagnosticSettings{Samples: []int{4, 16}, Replicates: 1000})
 	if err != nil {
 		fmt.Println(err)
@@ -180,4 +185,16 @@ func ExampleCompareEstimators() {
 	// REINFORCE + leave-one-out  S=4  unbiased=true variance=0.7
 	// REINFORCE + leave-one-out  S=16 unbiased=true variance=0.1
 	// total variance against samples 2
+}
+
+func TestMust(t *testing.T) {
+	if v := toolkit.Must(3, nil); v != 3 {
+		t.Errorf("Must(3, nil) = %v", v)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "K is 7") {
+			t.Errorf("panic %v, want the constructor's error", r)
+		}
+	}()
+	toolkit.Must(distributions.NewSubsetTopK(ad.Zeros[float64](3), 7))
 }

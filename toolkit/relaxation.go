@@ -3,7 +3,6 @@ package toolkit
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
@@ -162,62 +161,46 @@ func CategoricalProblem() GradientProblem {
 	return p
 }
 
-// EstimatorFunc is an estimator applied to the problem's logits (a fresh
-// leaf each call) and objective.
-type EstimatorFunc func(rnd *rand.Rand, logits *ad.Tensor[float64], f estimators.Func[float64], samples int) estimators.Estimate[float64]
+// Problem returns the problem for the diagnostics: the Bernoulli or
+// categorical distribution at the logits, F and the exact gradient.
+func (p GradientProblem) Problem() Problem {
+	return Problem{Name: p.Name, Params: p.Logits, Shape: p.Shape, F: p.F, Exact: p.Exact,
+		Dist: func(l *ad.Tensor[float64]) distributions.Sampler[float64] {
+			if p.Categorical {
+				return distributions.Categorical[float64]{Logits: l}
+			}
+			return distributions.Bernoulli[float64]{Logits: l}
+		}}
+}
 
-// Gradient adapts est to a GradientEstimator that returns the gradient
-// with respect to the problem's logits.
-func (p GradientProblem) Gradient(est EstimatorFunc) GradientEstimator {
-	return func(rnd *rand.Rand, samples int) []float64 {
-		l := ad.Param(ad.New(append([]float64(nil), p.Logits...), p.Shape...))
-		est(rnd, l, p.F, samples).Surrogate.Backward()
-		return l.GradTensor().Data
+// Score returns REINFORCE with the given baseline.
+func Score(b estimators.Baseline) func(samples int) estimators.Estimator[float64] {
+	return func(s int) estimators.Estimator[float64] {
+		return estimators.ScoreFunction[float64]{Samples: s, Baseline: b}
 	}
 }
 
-// discrete returns the problem's distribution at the logits l.
-func (p GradientProblem) discrete(l *ad.Tensor[float64]) estimators.MeanSampler[float64] {
-	if p.Categorical {
-		return distributions.Categorical[float64]{Logits: l}
-	}
-	return distributions.Bernoulli[float64]{Logits: l}
-}
-
-// Score returns REINFORCE with the given baseline on the problem.
-func (p GradientProblem) Score(b estimators.Baseline) GradientEstimator {
-	return p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64], s int) estimators.Estimate[float64] {
-		return estimators.ScoreFunction[float64]{Samples: s, Baseline: b}.Estimate(rnd, p.discrete(l).(distributions.Distribution[float64]), f)
-	})
-}
-
-// StraightThrough returns the straight-through estimator on the problem.
-func (p GradientProblem) StraightThrough() GradientEstimator {
-	return p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64], s int) estimators.Estimate[float64] {
-		return estimators.StraightThrough[float64]{Samples: s}.Estimate(rnd, p.discrete(l), f)
-	})
+// StraightThrough returns the straight-through estimator.
+func StraightThrough(s int) estimators.Estimator[float64] {
+	return estimators.StraightThrough[float64]{Samples: s}
 }
 
 // Relaxed returns Gumbel-Softmax (categorical) or binary Concrete
 // (Bernoulli) at temperature tau on the problem, straight-through if hard.
-func (p GradientProblem) Relaxed(tau float64, hard bool) GradientEstimator {
-	return p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64], s int) estimators.Estimate[float64] {
+func (p GradientProblem) Relaxed(tau float64, hard bool) func(samples int) estimators.Estimator[float64] {
+	return func(s int) estimators.Estimator[float64] {
 		if p.Categorical {
-			return estimators.GumbelSoftmax[float64]{Temperature: tau, Hard: hard, Samples: s}.Estimate(rnd, l, f)
+			return estimators.GumbelSoftmax[float64]{Temperature: tau, Hard: hard, Samples: s}
 		}
-		return estimators.BinaryConcrete[float64]{Temperature: tau, Hard: hard, Samples: s}.Estimate(rnd, l, f)
-	})
+		return estimators.BinaryConcrete[float64]{Temperature: tau, Hard: hard, Samples: s}
+	}
 }
 
-// REBAR returns REBAR with fixed η and λ on the problem.
-func (p GradientProblem) REBAR(eta, lambda float64) GradientEstimator {
-	return p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], f estimators.Func[float64], s int) estimators.Estimate[float64] {
-		r := estimators.REBAR[float64]{Samples: s, Eta: ad.Scalar(eta), LogTemperature: ad.Scalar(math.Log(lambda))}
-		if p.Categorical {
-			return r.Categorical(rnd, l, f)
-		}
-		return r.Bernoulli(rnd, l, f)
-	})
+// REBAR returns REBAR with fixed η and λ.
+func REBAR(eta, lambda float64) func(samples int) estimators.Estimator[float64] {
+	return func(s int) estimators.Estimator[float64] {
+		return estimators.REBAR[float64]{Samples: s, Eta: ad.Scalar(eta), LogTemperature: ad.Scalar(math.Log(lambda))}
+	}
 }
 
 // RelaxationSettings configures the relaxation experiments. The zero
@@ -227,8 +210,7 @@ type RelaxationSettings struct {
 	Temperatures []float64
 	// Samples per estimate. Zero means 1.
 	Samples int
-	// Replicates per measurement. Zero means 400 in quick mode, 4000
-	// otherwise.
+	// Replicates per measurement. Zero means 1000.
 	Replicates int
 	// Seed seeds every estimator's generator alike (common random numbers).
 	Seed uint64
@@ -287,10 +269,10 @@ func SweepTemperature(p GradientProblem, set RelaxationSettings) (TemperatureSwe
 		row := TemperatureRow{Temperature: tau}
 		var err error
 		n := ds.samples()[0]
-		if row.Relaxed, err = diagnose(fmt.Sprintf("%s τ=%g", name, tau), p.Relaxed(tau, false), p.Exact, n, ds.replicates(), ds.Seed); err != nil {
+		if row.Relaxed, err = diagnose(p.Problem(), fmt.Sprintf("%s τ=%g", name, tau), p.Relaxed(tau, false)(n), n, ds.replicates(), ds.Seed); err != nil {
 			return TemperatureSweep{}, err
 		}
-		if row.Hard, err = diagnose(fmt.Sprintf("straight-through %s τ=%g", name, tau), p.Relaxed(tau, true), p.Exact, n, ds.replicates(), ds.Seed); err != nil {
+		if row.Hard, err = diagnose(p.Problem(), fmt.Sprintf("straight-through %s τ=%g", name, tau), p.Relaxed(tau, true)(n), n, ds.replicates(), ds.Seed); err != nil {
 			return TemperatureSweep{}, err
 		}
 		out.Rows = append(out.Rows, row)
@@ -325,23 +307,23 @@ func CompareStraightThrough(p GradientProblem, set RelaxationSettings) ([]Diagno
 	if p.Categorical {
 		relaxed = "Gumbel-Softmax"
 	}
-	ests := []NamedEstimator{{"REINFORCE", p.Score(nil)}}
+	ests := []NamedEstimator{{"REINFORCE", Score(nil)}}
 	if n >= 2 {
-		ests = append(ests, NamedEstimator{"REINFORCE + leave-one-out", p.Score(estimators.LeaveOneOut{})})
+		ests = append(ests, NamedEstimator{"REINFORCE + leave-one-out", Score(estimators.LeaveOneOut{})})
 	}
 	ests = append(ests,
-		NamedEstimator{"straight-through", p.StraightThrough()},
+		NamedEstimator{"straight-through", StraightThrough},
 		NamedEstimator{"ST " + relaxed + " τ=1", p.Relaxed(1, true)},
 		NamedEstimator{"ST " + relaxed + " τ=0.5", p.Relaxed(0.5, true)},
 		NamedEstimator{relaxed + " τ=1", p.Relaxed(1, false)},
 		NamedEstimator{relaxed + " τ=0.5", p.Relaxed(0.5, false)},
-		NamedEstimator{"REBAR", p.REBAR(1, 0.5)},
+		NamedEstimator{"REBAR", REBAR(1, 0.5)},
 	)
 	var out []Diagnostic
 	bar := viz.Bar{Title: fmt.Sprintf("bias and noise of gradient estimators, %d sample(s): %s", n, p.Name), YLabel: "norm",
 		Series: []viz.Series{{Name: "‖bias‖"}, {Name: "√(total variance)"}}}
 	for _, e := range ests {
-		d, err := diagnose(e.Name, e.Estimate, p.Exact, n, ds.replicates(), ds.Seed)
+		d, err := diagnose(p.Problem(), e.Name, e.New(n), n, ds.replicates(), ds.Seed)
 		if err != nil {
 			return nil, viz.Bar{}, err
 		}

@@ -222,8 +222,8 @@ type TunedRELAX struct {
 	// exponential average with weight 0.98 on the past), which tuning
 	// minimises: E‖ĝ‖² is the total variance plus ‖∇‖².
 	SquaredNorm []float64
-	// Estimate is the estimator with the tuned η, λ and residual, frozen.
-	Estimate GradientEstimator
+	// New returns the estimator with the tuned η, λ and residual, frozen.
+	New func(samples int) estimators.Estimator[float64]
 }
 
 // TuneRELAX tunes RELAX (Grathwohl et al. 2018) on the problem at its
@@ -266,11 +266,9 @@ func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 	relax := func(ps []*ad.Tensor[float64], s int) estimators.RELAX[float64] {
 		return estimators.RELAX[float64]{Samples: s, Eta: ps[0], LogTemperature: ps[1], Residual: residual(ps)}
 	}
+	prob := p.Problem()
 	run := func(r estimators.RELAX[float64], rnd *rand.Rand, l *ad.Tensor[float64]) estimators.Estimate[float64] {
-		if p.Categorical {
-			return r.Categorical(rnd, l, p.F)
-		}
-		return r.Bernoulli(rnd, l, p.F)
+		return r.Estimate(rnd, prob.Dist(l), p.F)
 	}
 	opt := &optim.Adam[float64]{LR: lr}
 	out := TunedRELAX{SquaredNorm: make([]float64, 0, steps)}
@@ -299,8 +297,6 @@ func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 		frozen[i] = ad.New(append([]float64(nil), q.Data...), q.Shape()...)
 	}
 	out.Eta, out.Temperature = frozen[0].Data[0], math.Exp(frozen[1].Data[0])
-	out.Estimate = p.Gradient(func(rnd *rand.Rand, l *ad.Tensor[float64], _ estimators.Func[float64], s int) estimators.Estimate[float64] {
-		return run(relax(frozen, s), rnd, l)
-	})
+	out.New = func(s int) estimators.Estimator[float64] { return relax(frozen, s) }
 	return out, nil
 }

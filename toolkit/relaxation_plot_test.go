@@ -26,7 +26,7 @@ func TestScoreVarianceMatchesMonteCarlo(t *testing.T) {
 			if tc.loo {
 				b = estimators.LeaveOneOut{}
 			}
-			d, err := toolkit.Diagnose("score", p.Score(b), p.Exact, tc.samples, toolkit.DiagnosticSettings{Replicates: 10000, Seed: 3})
+			d, err := toolkit.Diagnose(p.Problem(), "score", toolkit.Score(b)(tc.samples), tc.samples, toolkit.DiagnosticSettings{Replicates: 10000, Seed: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,11 +131,11 @@ func TestTuneRELAX(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := toolkit.DiagnosticSettings{Replicates: 3000, Seed: 2}
-	relax, err := toolkit.Diagnose("RELAX", tuned.Estimate, p.Exact, 1, set)
+	relax, err := toolkit.Diagnose(p.Problem(), "RELAX", tuned.New(1), 1, set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rebar, err := toolkit.Diagnose("REBAR", p.REBAR(1, 0.5), p.Exact, 1, set)
+	rebar, err := toolkit.Diagnose(p.Problem(), "REBAR", toolkit.REBAR(1, 0.5)(1), 1, set)
 	if err != nil {
 		t.Fatal(err)
 	}

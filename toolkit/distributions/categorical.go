@@ -31,10 +31,10 @@ func NewCategorical[T ad.Float](logits *ad.Tensor[T]) (Categorical[T], error) {
 // negInf, with at least one finite logit per row.
 func checkEventLogits[T ad.Float](fn string, logits *ad.Tensor[T], negInf bool) error {
 	if logits == nil {
-		return fmt.Errorf("dist: %s: Logits is nil", fn)
+		return fmt.Errorf("distributions: %s: Logits is nil", fn)
 	}
 	if logits.Rank() == 0 || logits.Dim(-1) == 0 {
-		return fmt.Errorf("dist: %s: Logits of shape %v; the last axis holds the categories and must not be empty", fn, logits.Shape())
+		return fmt.Errorf("distributions: %s: Logits of shape %v; the last axis holds the categories and must not be empty", fn, logits.Shape())
 	}
 	want := "finite"
 	if negInf {
@@ -52,7 +52,7 @@ func checkEventLogits[T ad.Float](fn string, logits *ad.Tensor[T], negInf bool) 
 			ok = ok || finite(float64(v))
 		}
 		if !ok {
-			return fmt.Errorf("dist: %s: Logits row %d is all −Inf; at least one category needs a finite logit", fn, r/n)
+			return fmt.Errorf("distributions: %s: Logits row %d is all −Inf; at least one category needs a finite logit", fn, r/n)
 		}
 	}
 	return nil

@@ -165,11 +165,11 @@ func sigmoid(x float64) float64 {
 // which ok is false; want says what the element must be.
 func check[T ad.Float](fn, param string, t *ad.Tensor[T], ok func(v float64) bool, want string) error {
 	if t == nil {
-		return fmt.Errorf("dist: %s: %s is nil", fn, param)
+		return fmt.Errorf("distributions: %s: %s is nil", fn, param)
 	}
 	for i, v := range t.Data {
 		if !ok(float64(v)) {
-			return fmt.Errorf("dist: %s: %s has %v at flat index %d; it must be %s", fn, param, v, i, want)
+			return fmt.Errorf("distributions: %s: %s has %v at flat index %d; it must be %s", fn, param, v, i, want)
 		}
 	}
 	return nil
@@ -182,7 +182,7 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // checkTemperature returns an error unless t is finite and positive.
 func checkTemperature[T ad.Float](fn string, t T) error {
 	if !(t > 0) || math.IsInf(float64(t), 1) {
-		return fmt.Errorf("dist: %s: Temperature is %v; it must be finite and > 0", fn, t)
+		return fmt.Errorf("distributions: %s: Temperature is %v; it must be finite and > 0", fn, t)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func NewSubsetTopK[T ad.Float](logits *ad.Tensor[T], k int) (SubsetTopK[T], erro
 		return SubsetTopK[T]{}, err
 	}
 	if n := logits.Dim(-1); k < 1 || k > n {
-		return SubsetTopK[T]{}, fmt.Errorf("dist: NewSubsetTopK: K is %d; it must be in [1, %d], the number of items", k, n)
+		return SubsetTopK[T]{}, fmt.Errorf("distributions: NewSubsetTopK: K is %d; it must be in [1, %d], the number of items", k, n)
 	}
 	return SubsetTopK[T]{Logits: logits, K: k}, nil
 }

@@ -31,10 +31,10 @@ type SumOfGamma[T ad.Float] struct {
 // iterations ≥ 1 Gamma terms.
 func NewSumOfGamma[T ad.Float](k, iterations int) (SumOfGamma[T], error) {
 	if k < 1 {
-		return SumOfGamma[T]{}, fmt.Errorf("dist: NewSumOfGamma: K is %d; it must be ≥ 1", k)
+		return SumOfGamma[T]{}, fmt.Errorf("distributions: NewSumOfGamma: K is %d; it must be ≥ 1", k)
 	}
 	if iterations < 1 {
-		return SumOfGamma[T]{}, fmt.Errorf("dist: NewSumOfGamma: Iterations is %d; it must be ≥ 1", iterations)
+		return SumOfGamma[T]{}, fmt.Errorf("distributions: NewSumOfGamma: Iterations is %d; it must be ≥ 1", iterations)
 	}
 	return SumOfGamma[T]{K: k, Iterations: iterations}, nil
 }

@@ -106,7 +106,7 @@ func (PathSPOPlus) Name() string { return "SPO+" }
 
 // Loss returns the mean SPO+ loss of pred against the true costs.
 func (PathSPOPlus) Loss(_ *rand.Rand, batch *PathData, pred *ad.Tensor[float64]) *ad.Tensor[float64] {
-	return ad.Mean(estimators.SPOPlusLoss[float64]{Solver: batch.Solver(), Minimize: true}.Loss(pred, batch.Costs))
+	return ad.Mean(estimators.SPOPlusLoss[float64]{Solver: batch.Solver(), Minimize: true}.Loss(nil, pred, batch.Costs))
 }
 
 // DefaultPathMethods returns PerturbedAdditive+FY, I-MLE and SPO+ with

@@ -1,10 +1,10 @@
-package estimators
+package solvers
 
 import "fmt"
 
-// EdmondsArborescence is the spanning arborescence of the complete directed
-// graph on N nodes rooted at Root computed by the Chu-Liu/Edmonds algorithm
-// on exponential edge weights: the minimum arborescence. Variables and the
+// Trace computes the spanning arborescence of the complete directed
+// graph on N nodes rooted at Root by the Chu-Liu/Edmonds algorithm on
+// the exponential edge weights e: the minimum arborescence. Variables and the
 // indicator z are N×N row-major, entry i*N+j being the edge i→j; the
 // diagonal and the edges into Root are never used (z is 0 there, and the
 // estimators give them zero gradient). The zero Root is node 0.
@@ -22,34 +22,18 @@ import "fmt"
 // testing the reduced weight against 0, as the reference implementation
 // does, keeps the trace exact in floating point. Every edge is the argmin of
 // at most one step.
-type EdmondsArborescence struct {
-	N, Root int
-}
-
-// NewEdmondsArborescence returns the arborescences on n ≥ 2 nodes rooted at
-// root.
-func NewEdmondsArborescence(n, root int) (EdmondsArborescence, error) {
-	s := EdmondsArborescence{N: n, Root: root}
-	return s, s.check()
-}
-
-func (s EdmondsArborescence) check() error {
-	if s.N < 2 || s.Root < 0 || s.Root >= s.N {
-		return fmt.Errorf("estimators: EdmondsArborescence needs N ≥ 2 nodes and 0 ≤ Root < N, got N = %d, Root = %d", s.N, s.Root)
-	}
-	return nil
-}
-
-// Len returns N², the number of entries of the edge matrix.
-func (s EdmondsArborescence) Len() int { return s.N * s.N }
-
-// Trace implements Structure.
-func (s EdmondsArborescence) Trace(z, e []float64) Trace {
-	if err := s.check(); err != nil {
-		panic(err.Error())
-	}
+//
+// A zero N is inferred from len(e) (a square); it panics unless N ≥ 2,
+// 0 ≤ Root < N and len(z) = len(e) = N².
+func (s Arborescence[T]) Trace(z, e []float64) Trace {
 	n, root := s.N, s.Root
-	rgmCheckLen("EdmondsArborescence.Trace", n*n, z, e)
+	if n == 0 {
+		n = isqrt(len(e))
+	}
+	if n < 2 || root < 0 || root >= n {
+		panic(fmt.Sprintf("solvers: Arborescence.Trace: N = %d (from %d weights), Root = %d; it needs N ≥ 2 and 0 ≤ Root < N", n, len(e), s.Root))
+	}
+	checkTraceLen("Arborescence.Trace", n*n, z, e)
 	clear(z)
 	w := append([]float64(nil), e...) // reduced weights
 	// Supernodes 0..n-1 are the nodes; contracted cycles get n, n+1, ...
@@ -84,7 +68,7 @@ func (s EdmondsArborescence) Trace(z, e []float64) Trace {
 					}
 				}
 			}
-			arg := rgmArgmin(w, cands)
+			arg := argminOf(w, cands)
 			m := w[arg]
 			for _, k := range cands {
 				w[k] -= m
@@ -92,7 +76,7 @@ func (s EdmondsArborescence) Trace(z, e []float64) Trace {
 			steps = append(steps, TraceStep{Candidates: cands, Arg: arg})
 			minEdge[c] = arg
 		}
-		cycle := s.findCycle(active, comp, minEdge)
+		cycle := traceCycle(n, root, active, comp, minEdge)
 		if cycle == nil {
 			break
 		}
@@ -151,11 +135,10 @@ func (s EdmondsArborescence) Trace(z, e []float64) Trace {
 	return Trace{Steps: steps}
 }
 
-// findCycle returns the supernodes of a cycle of the chosen edges (each
+// traceCycle returns the supernodes of a cycle of the chosen edges (each
 // non-root supernode points to the supernode its edge comes from), or nil.
 // It walks from each active supernode in order and returns the first cycle.
-func (s EdmondsArborescence) findCycle(active, comp, minEdge []int) []int {
-	n := s.N
+func traceCycle(n, root int, active, comp, minEdge []int) []int {
 	state := make(map[int]int, len(active)) // 0 unseen, 1 on the current walk, 2 done
 	for _, start := range active {
 		if state[start] != 0 {
@@ -163,12 +146,12 @@ func (s EdmondsArborescence) findCycle(active, comp, minEdge []int) []int {
 		}
 		var path []int
 		d := start
-		for d != comp[s.Root] && state[d] == 0 {
+		for d != comp[root] && state[d] == 0 {
 			state[d] = 1
 			path = append(path, d)
 			d = comp[minEdge[d]/n]
 		}
-		if d != comp[s.Root] && state[d] == 1 {
+		if d != comp[root] && state[d] == 1 {
 			for i, p := range path {
 				if p == d {
 					return append([]int(nil), path[i:]...)
