@@ -34,6 +34,7 @@ var floors = map[string]int{
 	"toolkit/vi":        4,
 	"toolkit/smc":       4,
 	"toolkit/wakesleep": 4,
+	"toolkit/missing":   4,
 
 	"toolkit": 5,
 }
