@@ -39,7 +39,7 @@ lint() {
 # (a helper that runs their loops on several goroutines).
 racepkgs() {
 	local dirs spawn
-	dirs=$(grep -rlE --include='*.go' --exclude='*_test.go' --exclude-dir=.deps --exclude-dir=out \
+	dirs=$(grep -rlE --include='*.go' --exclude='*_test.go' --exclude-dir=.deps --exclude-dir=out --exclude-dir=testdata \
 		'(^|[[:space:]])go (func|[[:alpha:]_][[:alnum:]_.]*\()|\.Go\(' . | xargs -r -n1 dirname | sort -u)
 	[[ -n $dirs ]] || return 0
 	spawn=$(go list $dirs)
