@@ -31,3 +31,11 @@ test: setup
 bench:
 	@bash scripts/setup.sh bench
 	@bash scripts/bench.sh
+
+# The notebooks in full mode (the papers' settings), each RESULT checked
+# against tests/expectations_full.go; executed copies land in out/. Takes a
+# quarter of an hour or more; not part of CI.
+.PHONY: reproduce
+REPRODUCE_TIMEOUT ?= 4h
+reproduce: setup
+	STOCHGRAD_FULL=1 STOCHGRAD_REQUIRE_SETUP=1 go test -count=1 -v -run '^TestNotebooks$$' -timeout $(REPRODUCE_TIMEOUT) ./tests/

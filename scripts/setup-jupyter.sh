@@ -2,8 +2,9 @@
 # setup-jupyter.sh installs what running the notebooks needs, only what is
 # missing, and says what it does:
 #   - Debian jupyter-notebook and jupyter-nbconvert (for people and HTML export);
-#   - GoNB and goimports, built from the versions pinned in tools/go.mod into
-#     .deps/bin (rebuilt when a pin or the Go toolchain changes);
+#   - GoNB and goimports, and staticcheck for scripts/test.sh, built from the
+#     versions pinned in tools/go.mod into .deps/bin (rebuilt when a pin or
+#     the Go toolchain changes);
 #   - the `stochgrad` Jupyter kernel spec (go run ./kernel/cmd/kernelspec).
 # Safe to re-run.
 set -euo pipefail
@@ -32,7 +33,7 @@ else
 	say "jupyter-notebook and jupyter-nbconvert are installed"
 fi
 
-# GoNB and goimports. A binary is current when it was built by this Go
+# GoNB, goimports and staticcheck. A binary is current when it was built by this Go
 # toolchain from the module version tools/go.mod pins.
 goversion="$(go env GOVERSION)"
 current() { # current BINARY MODULE
@@ -44,10 +45,11 @@ current() { # current BINARY MODULE
 		$1 == "mod" && $2 == mod { ok_mod = ($3 == want) }
 		END { exit !(ok_go && ok_mod) }'
 }
-if current "$bin/gonb" github.com/janpfeifer/gonb && current "$bin/goimports" golang.org/x/tools; then
-	say "gonb and goimports in $bin are current"
+if current "$bin/gonb" github.com/janpfeifer/gonb && current "$bin/goimports" golang.org/x/tools &&
+	current "$bin/staticcheck" honnef.co/go/tools; then
+	say "gonb, goimports and staticcheck in $bin are current"
 else
-	say "building gonb and goimports (pinned in tools/go.mod) into $bin"
+	say "building gonb, goimports and staticcheck (pinned in tools/go.mod) into $bin"
 	mkdir -p "$bin"
 	(cd "$root/tools" && GOBIN="$bin" GOFLAGS=-buildvcs=false go install tool)
 fi

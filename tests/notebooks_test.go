@@ -37,8 +37,14 @@ func requireKernelSetup(t *testing.T) *kernel.Spec {
 // TestNotebooks executes every notebooks/*.ipynb in quick mode, one at a
 // time (the machine has two cores and a notebook uses them), writes the
 // executed copies to out/, and checks their RESULT lines against
-// Expectations.
+// Expectations; in full mode (FullMode) with the papers' settings against
+// FullExpectations.
 func TestNotebooks(t *testing.T) {
+	full := FullMode()
+	exps, table := Expectations, "tests/expectations.go"
+	if full {
+		exps, table = FullExpectations, "tests/expectations_full.go"
+	}
 	root, err := kernel.Root()
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +57,9 @@ func TestNotebooks(t *testing.T) {
 	for i, p := range paths {
 		names[i] = filepath.Base(p)
 	}
-	for nb := range Expectations {
+	for nb := range exps {
 		if !slices.Contains(names, nb) {
-			t.Errorf("tests/expectations.go lists %s, which is not in notebooks/", nb)
+			t.Errorf("%s lists %s, which is not in notebooks/", table, nb)
 		}
 	}
 	if len(paths) == 0 {
@@ -74,7 +80,10 @@ func TestNotebooks(t *testing.T) {
 	}
 	// A fresh cache: results that notebooks cache across cells must come
 	// from this run's code, never from an earlier run's.
-	r := &kernel.Runner{Spec: spec, Quick: true, OutDir: filepath.Join(root, "out"), Env: []string{"STOCHGRAD_CACHE=" + t.TempDir()}}
+	r := &kernel.Runner{Spec: spec, Quick: !full, OutDir: filepath.Join(root, "out"), Env: []string{"STOCHGRAD_CACHE=" + t.TempDir()}}
+	if full {
+		r.CellTimeout = fullCellTimeout
+	}
 	for i, path := range paths {
 		t.Run(strings.TrimSuffix(names[i], ".ipynb"), func(t *testing.T) {
 			var log strings.Builder
@@ -86,7 +95,7 @@ func TestNotebooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, err := range CheckNotebook(res, Expectations[names[i]]) {
+			for _, err := range CheckNotebook(res, exps[names[i]]) {
 				t.Error(err)
 			}
 			checkChartsDraw(t, res)
