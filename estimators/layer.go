@@ -10,7 +10,9 @@ import (
 // ThroughLayer is the estimator of a Layer: f is evaluated at z =
 // Layer.Apply(θ) and differentiated through the layer's backward pass (the
 // I-MLE, Adaptive I-MLE or perturbed-optimizer gradient), θ being the
-// logits of p. It lets layers join comparisons of estimators; the layer
+// logits of p. Each sample passes the layer its own ∂f/∂z_s (the layer
+// averages over its samples), so I-MLE's step λ keeps its meaning whatever
+// the number of samples. It lets layers join comparisons of estimators; the layer
 // decides the number of samples (IMLE.Samples, PerturbedAdditive.Samples).
 //
 // p must carry logits: distributions.Bernoulli, distributions.Categorical,
@@ -56,7 +58,12 @@ func (t ThroughLayer[T]) Estimate(rnd *rand.Rand, p distributions.Sampler[T], f 
 		z = ad.Permute(z, 1, 0, 2)
 	}
 	n := z.Dim(0)
-	return pathwiseEstimate(op, f, z, n)
+	// The layers' backward passes average over their samples themselves
+	// (IMLE's g = mean_s (z_s − z'_s)/λ), taking each sample's incoming
+	// gradient dy_s = ∂f/∂z_s at its own scale, the scale λ refers to: so
+	// the surrogate sums f over the samples, and only Value averages.
+	fz := evalFunc(op, f, z, n)
+	return Estimate[T]{Value: sampleMeanValue(fz), Surrogate: ad.Sum(fz), Samples: n}
 }
 
 // layerLogits returns the logits of p, or nil.
