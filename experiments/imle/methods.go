@@ -1,4 +1,4 @@
-package models
+package imle
 
 import (
 	"fmt"
@@ -129,7 +129,7 @@ func (e SubsetGumbelSoftmax) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []
 		tau = 0.5
 	}
 	if !(tau > 0) || math.IsInf(tau, 0) {
-		panic(fmt.Sprintf("models: SubsetGumbelSoftmax: Temperature = %v, want > 0", e.Temperature))
+		panic(fmt.Sprintf("imle: SubsetGumbelSoftmax: Temperature = %v, want > 0", e.Temperature))
 	}
 	th := ad.Param(ad.New(append([]float64(nil), theta...), 1, p.N))
 	g := distributions.StandardGumbel[float64]{}.Noise(rnd, samples, p.N)
@@ -145,7 +145,7 @@ func (e SubsetGumbelSoftmax) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []
 // indicator of the k largest scores as τ → 0. It is differentiable in r.
 func RelaxedTopK[T ad.Float](r *ad.Tensor[T], k int, tau T) *ad.Tensor[T] {
 	if k < 1 || k > r.Dim(-1) || !(tau > 0) {
-		panic(fmt.Sprintf("models: RelaxedTopK: k = %d, τ = %v for rows of %d; want 1 ≤ k ≤ N and τ > 0", k, tau, r.Dim(-1)))
+		panic(fmt.Sprintf("imle: RelaxedTopK: k = %d, τ = %v for rows of %d; want 1 ≤ k ≤ N and τ > 0", k, tau, r.Dim(-1)))
 	}
 	var z *ad.Tensor[T]
 	for j := range k {

@@ -1,4 +1,4 @@
-package models
+package paths
 
 import (
 	"fmt"
@@ -177,7 +177,7 @@ func (c PathExperimentConfig) withDefaults() PathExperimentConfig {
 func RunPathExperiment(cfg PathExperimentConfig) ([]PathRun, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Epochs < 1 || cfg.BatchSize < 1 || !(cfg.LearningRate > 0) || cfg.Hidden < 0 {
-		return nil, fmt.Errorf("models: RunPathExperiment: Epochs = %d, BatchSize = %d, LearningRate = %v, Hidden = %d; want positive values",
+		return nil, fmt.Errorf("paths: RunPathExperiment: Epochs = %d, BatchSize = %d, LearningRate = %v, Hidden = %d; want positive values",
 			cfg.Epochs, cfg.BatchSize, cfg.LearningRate, cfg.Hidden)
 	}
 	train, test, err := GeneratePathData(rand.New(rand.NewPCG(cfg.Seed, 0)), cfg.Data)
@@ -218,13 +218,13 @@ func trainPaths(method PathMethod, model *PathCostModel, train, test *PathData, 
 			batches++
 			loss.Backward()
 			if err := opt.Step(params); err != nil {
-				return run, fmt.Errorf("models: RunPathExperiment: %s, epoch %d: %w", method.Name(), epoch, err)
+				return run, fmt.Errorf("paths: RunPathExperiment: %s, epoch %d: %w", method.Name(), epoch, err)
 			}
 		}
 		elapsed += time.Since(start)
 		avg := total / float64(batches)
 		if avg != avg || avg > 1e300 || avg < -1e300 {
-			return run, fmt.Errorf("models: RunPathExperiment: %s, epoch %d: training loss %v", method.Name(), epoch, avg)
+			return run, fmt.Errorf("paths: RunPathExperiment: %s, epoch %d: training loss %v", method.Name(), epoch, avg)
 		}
 		run.TrainLoss = append(run.TrainLoss, avg)
 		run.Test = append(run.Test, EvaluatePaths(test, model.Forward(test.X)))

@@ -1,4 +1,4 @@
-package models
+package imle
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ func (f *SubsetFidelity) Estimator(name string) int {
 // of range.
 func (f *SubsetFidelity) SamplesToReach(e int, level float64) float64 {
 	if e < 0 || e >= len(f.Mean) {
-		panic(fmt.Sprintf("models: SubsetFidelity.SamplesToReach: estimator %d of %d", e, len(f.Mean)))
+		panic(fmt.Sprintf("imle: SubsetFidelity.SamplesToReach: estimator %d of %d", e, len(f.Mean)))
 	}
 	m := f.Mean[e]
 	for i, v := range m {

@@ -1,4 +1,4 @@
-package models
+package imle
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"gonum.org/v1/gonum/floats"
 )
 
 // SubsetProblem is the synthetic problem of the I-MLE and Adaptive I-MLE
@@ -56,10 +57,10 @@ const maxSubsetStates = 1 << 20
 // most 2²⁰.
 func NewSubsetProblem(rnd *rand.Rand, n, k int) (*SubsetProblem, error) {
 	if n < 1 || k < 1 || k > n {
-		return nil, fmt.Errorf("models: NewSubsetProblem: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
+		return nil, fmt.Errorf("imle: NewSubsetProblem: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
 	}
 	if c := binomial(n, k); c > maxSubsetStates {
-		return nil, fmt.Errorf("models: NewSubsetProblem: C(%d, %d) = %g subsets is too many to enumerate (at most %d)", n, k, c, maxSubsetStates)
+		return nil, fmt.Errorf("imle: NewSubsetProblem: C(%d, %d) = %g subsets is too many to enumerate (at most %d)", n, k, c, maxSubsetStates)
 	}
 	p := &SubsetProblem{N: n, K: k, Theta: make([]float64, n), B: make([]float64, n)}
 	for i := range p.Theta {
@@ -76,13 +77,13 @@ func NewSubsetProblem(rnd *rand.Rand, n, k int) (*SubsetProblem, error) {
 func NewSubsetProblemWith(theta, b []float64, k int) (*SubsetProblem, error) {
 	n := len(theta)
 	if len(b) != n {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: %d scores and %d targets", n, len(b))
+		return nil, fmt.Errorf("imle: NewSubsetProblemWith: %d scores and %d targets", n, len(b))
 	}
 	if n < 1 || k < 1 || k > n {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
+		return nil, fmt.Errorf("imle: NewSubsetProblemWith: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
 	}
 	if c := binomial(n, k); c > maxSubsetStates {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: C(%d, %d) = %g subsets is too many to enumerate", n, k, c)
+		return nil, fmt.Errorf("imle: NewSubsetProblemWith: C(%d, %d) = %g subsets is too many to enumerate", n, k, c)
 	}
 	p := &SubsetProblem{N: n, K: k, Theta: append([]float64(nil), theta...), B: append([]float64(nil), b...)}
 	p.enumerate()
@@ -135,7 +136,7 @@ func (p *SubsetProblem) State(i int) []float64 { return p.states[i*p.N : (i+1)*p
 // Loss returns ‖z − b‖².
 func (p *SubsetProblem) Loss(z []float64) float64 {
 	if len(z) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.Loss: %d values for %d items", len(z), p.N))
+		panic(fmt.Sprintf("imle: SubsetProblem.Loss: %d values for %d items", len(z), p.N))
 	}
 	s := 0.0
 	for i, v := range z {
@@ -161,7 +162,7 @@ func (p *SubsetProblem) Probabilities(theta []float64) []float64 {
 	w := make([]float64, p.States())
 	m := math.Inf(-1)
 	for i := range w {
-		w[i] = dot(p.State(i), theta)
+		w[i] = floats.Dot(p.State(i), theta)
 		m = max(m, w[i])
 	}
 	s := 0.0
@@ -217,7 +218,7 @@ func (p *SubsetProblem) Gradient(theta []float64) []float64 {
 
 func (p *SubsetProblem) checkTheta(op string, theta []float64) {
 	if len(theta) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.%s: %d scores for %d items", op, len(theta), p.N))
+		panic(fmt.Sprintf("imle: SubsetProblem.%s: %d scores for %d items", op, len(theta), p.N))
 	}
 }
 
@@ -226,7 +227,7 @@ func (p *SubsetProblem) checkTheta(op string, theta []float64) {
 // gradient.
 func (p *SubsetProblem) Family(theta *ad.Tensor[float64]) SubsetFamily {
 	if theta.Rank() != 1 || theta.Dim(0) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.Family: theta of shape %v for %d items", theta.Shape(), p.N))
+		panic(fmt.Sprintf("imle: SubsetProblem.Family: theta of shape %v for %d items", theta.Shape(), p.N))
 	}
 	pr := p.Probabilities(theta.Data)
 	cdf := make([]float64, len(pr))
@@ -265,7 +266,7 @@ func (f SubsetFamily) Sample(rnd *rand.Rand) *ad.Tensor[float64] {
 func (f SubsetFamily) LogProb(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	n := f.problem.N
 	if x.Dim(-1) != n {
-		panic(fmt.Sprintf("models: SubsetFamily.LogProb: x of shape %v for %d items", x.Shape(), n))
+		panic(fmt.Sprintf("imle: SubsetFamily.LogProb: x of shape %v for %d items", x.Shape(), n))
 	}
 	lead := x.Shape()[:x.Rank()-1]
 	col := ad.Reshape(f.Theta, n, 1)
@@ -275,20 +276,12 @@ func (f SubsetFamily) LogProb(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	return ad.Sub(score, logZ)
 }
 
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
 // CosineSimilarity returns ⟨x, y⟩ / max(‖x‖‖y‖, 1e-6), as PyTorch's
 // nn.CosineSimilarity(eps=1e-6) that the reference uses: 0 when either
 // vector is zero.
 func CosineSimilarity(x, y []float64) float64 {
 	if len(x) != len(y) {
-		panic(fmt.Sprintf("models: CosineSimilarity: lengths %d and %d", len(x), len(y)))
+		panic(fmt.Sprintf("imle: CosineSimilarity: lengths %d and %d", len(x), len(y)))
 	}
-	return dot(x, y) / max(math.Sqrt(dot(x, x)*dot(y, y)), 1e-6)
+	return floats.Dot(x, y) / max(floats.Norm(x, 2)*floats.Norm(y, 2), 1e-6)
 }

@@ -1,4 +1,4 @@
-package models
+package paths
 
 import (
 	"fmt"
@@ -15,10 +15,10 @@ import (
 func TrainPathModel(cfg PathExperimentConfig, i int) (*PathCostModel, *PathData, PathRun, error) {
 	cfg = cfg.withDefaults()
 	if i < 0 || i >= len(cfg.Methods) {
-		return nil, nil, PathRun{}, fmt.Errorf("models: TrainPathModel: method %d of %d", i, len(cfg.Methods))
+		return nil, nil, PathRun{}, fmt.Errorf("paths: TrainPathModel: method %d of %d", i, len(cfg.Methods))
 	}
 	if cfg.Epochs < 1 || cfg.BatchSize < 1 || !(cfg.LearningRate > 0) || cfg.Hidden < 0 {
-		return nil, nil, PathRun{}, fmt.Errorf("models: TrainPathModel: Epochs = %d, BatchSize = %d, LearningRate = %v, Hidden = %d; want positive values",
+		return nil, nil, PathRun{}, fmt.Errorf("paths: TrainPathModel: Epochs = %d, BatchSize = %d, LearningRate = %v, Hidden = %d; want positive values",
 			cfg.Epochs, cfg.BatchSize, cfg.LearningRate, cfg.Hidden)
 	}
 	train, test, err := GeneratePathData(rand.New(rand.NewPCG(cfg.Seed, 0)), cfg.Data)
@@ -56,7 +56,7 @@ func PathOracle(cfg PathExperimentConfig) (PathMetrics, error) {
 	}
 	if !slices.Equal(test.X.Data, mean.X.Data) {
 		// GeneratePathData's draws would then depend on the noise level.
-		panic("models: PathOracle: the noise-free data set has other features")
+		panic("paths: PathOracle: the noise-free data set has other features")
 	}
 	return EvaluatePaths(test, mean.Costs), nil
 }

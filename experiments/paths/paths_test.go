@@ -1,4 +1,4 @@
-package models
+package paths
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"gonum.org/v1/gonum/floats"
 )
 
 func smallPathData(t *testing.T) (train, test *PathData) {
@@ -35,7 +36,7 @@ func TestGeneratePathData(t *testing.T) {
 		if z[0] != 1 || z[19] != 1 {
 			t.Fatalf("instance %d: path %v misses an end", i, z)
 		}
-		if got := dot(c, z); math.Abs(got-train.Optimal[i]) > 1e-12 {
+		if got := floats.Dot(c, z); math.Abs(got-train.Optimal[i]) > 1e-12 {
 			t.Fatalf("instance %d: path cost %v, Optimal %v", i, got, train.Optimal[i])
 		}
 	}
@@ -59,7 +60,7 @@ func TestEvaluatePaths(t *testing.T) {
 	test.Solver().Solve(z, flat.Data[:20])
 	excess, opt := 0.0, 0.0
 	for i := range test.Len() {
-		excess += dot(test.Costs.Data[i*20:(i+1)*20], z) - test.Optimal[i]
+		excess += floats.Dot(test.Costs.Data[i*20:(i+1)*20], z) - test.Optimal[i]
 		opt += test.Optimal[i]
 	}
 	if want := excess / opt; math.Abs(m.Regret-want) > 1e-12 || !(m.Regret > 0) {

@@ -1,29 +1,30 @@
-package toolkit_test
+package relaxations
 
 import (
+	"errors"
 	"math"
 	"testing"
 
-	"github.com/stochgrad/stochgrad/toolkit"
+	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
 func TestProblemsExactByFiniteDifferences(t *testing.T) {
-	for _, p := range []toolkit.GradientProblem{toolkit.BernoulliProblem(), toolkit.CategoricalProblem()} {
+	for _, p := range []Problem{BernoulliProblem(), CategoricalProblem()} {
 		value := func(l []float64) float64 {
-			var q toolkit.GradientProblem
+			var q Problem
 			var err error
 			if p.Categorical {
-				q, err = toolkit.NewCategoricalProblem("", l, p.Shape[0], p.Shape[1], p.F)
+				q, err = NewCategoricalProblem("", l, p.Shape[0], p.Shape[1], p.F)
 			} else {
-				q, err = toolkit.NewBernoulliProblem("", l, p.F)
+				q, err = NewBernoulliProblem("", l, p.F)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			return q.Value
 		}
-		l := append([]float64(nil), p.Logits...)
+		l := append([]float64(nil), p.Params...)
 		for i := range l {
 			const h = 1e-6
 			orig := l[i]
@@ -38,17 +39,17 @@ func TestProblemsExactByFiniteDifferences(t *testing.T) {
 		}
 	}
 	f := func(z *ad.Tensor[float64]) *ad.Tensor[float64] { return ad.Sum(z, 1) }
-	if _, err := toolkit.NewBernoulliProblem("big", make([]float64, 21), f); err == nil {
+	if _, err := NewBernoulliProblem("big", make([]float64, 21), f); err == nil {
 		t.Error("21 Bernoullis: no error")
 	}
-	if _, err := toolkit.NewCategoricalProblem("big", make([]float64, 70), 7, 10, f); err == nil {
+	if _, err := NewCategoricalProblem("big", make([]float64, 70), 7, 10, f); err == nil {
 		t.Error("10^7 states: no error")
 	}
 }
 
 func TestSweepTemperature(t *testing.T) {
-	p := toolkit.CategoricalProblem()
-	sw, err := toolkit.SweepTemperature(p, toolkit.RelaxationSettings{Temperatures: []float64{2, 0.1}, Replicates: 8000})
+	p := CategoricalProblem()
+	sw, err := SweepTemperature(p, Settings{Temperatures: []float64{2, 0.1}, Replicates: 8000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,14 +69,14 @@ func TestSweepTemperature(t *testing.T) {
 	if _, err := sw.Bias.Option(); err != nil {
 		t.Error(err)
 	}
-	if _, err := toolkit.SweepTemperature(p, toolkit.RelaxationSettings{Temperatures: []float64{-1}, Replicates: 10}); err == nil {
+	if _, err := SweepTemperature(p, Settings{Temperatures: []float64{-1}, Replicates: 10}); err == nil {
 		t.Error("negative temperature: no error")
 	}
 }
 
 func TestCompareStraightThrough(t *testing.T) {
-	p := toolkit.BernoulliProblem()
-	ds, bar, err := toolkit.CompareStraightThrough(p, toolkit.RelaxationSettings{Samples: 2, Replicates: 2000})
+	p := BernoulliProblem()
+	ds, bar, err := CompareStraightThrough(p, Settings{Samples: 2, Replicates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,5 +92,13 @@ func TestCompareStraightThrough(t *testing.T) {
 	}
 	if _, err := bar.Option(); err != nil {
 		t.Error(err)
+	}
+	// At one sample the leave-one-out baseline cannot run: reported, not a panic.
+	ds, bar, err = CompareStraightThrough(p, Settings{Samples: 1, Replicates: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 8 || len(bar.Labels) != 7 || ds[1].Unsupported == nil || !errors.Is(ds[1].Unsupported, estimators.ErrUnsupported) {
+		t.Errorf("one sample: %d diagnostics, %d bars, leave-one-out unsupported: %v", len(ds), len(bar.Labels), ds[1].Unsupported)
 	}
 }

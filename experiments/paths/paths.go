@@ -1,4 +1,4 @@
-package models
+package paths
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
+	"gonum.org/v1/gonum/floats"
 )
 
 // PathDataConfig configures the synthetic shortest-path data of the
@@ -114,7 +115,7 @@ func pick(x []float64, idx []int) []float64 {
 func GeneratePathData(rnd *rand.Rand, cfg PathDataConfig) (train, test *PathData, err error) {
 	cfg = cfg.withDefaults()
 	if cfg.Rows < 1 || cfg.Cols < 1 || cfg.Features < 1 || cfg.Train < 1 || cfg.Test < 1 || cfg.Degree < 1 || !(cfg.NoiseHalfWidth >= 0 && cfg.NoiseHalfWidth < 1) {
-		return nil, nil, fmt.Errorf("models: GeneratePathData: invalid configuration %+v: want positive sizes and Degree, NoiseHalfWidth in [0, 1)", cfg)
+		return nil, nil, fmt.Errorf("paths: GeneratePathData: invalid configuration %+v: want positive sizes and Degree, NoiseHalfWidth in [0, 1)", cfg)
 	}
 	v, p := cfg.Rows*cfg.Cols, cfg.Features
 	b := make([]float64, v*p)
@@ -144,7 +145,7 @@ func GeneratePathData(rnd *rand.Rand, cfg PathDataConfig) (train, test *PathData
 			}
 			z := d.Paths.Data[i*v : (i+1)*v]
 			sp.Solve(z, c)
-			d.Optimal[i] = dot(c, z)
+			d.Optimal[i] = floats.Dot(c, z)
 		}
 		return d
 	}
@@ -201,7 +202,7 @@ type PathMetrics struct {
 func EvaluatePaths(d *PathData, pred *ad.Tensor[float64]) PathMetrics {
 	n, v := d.Len(), d.Rows*d.Cols
 	if pred.Len() != n*v {
-		panic(fmt.Sprintf("models: EvaluatePaths: predictions of shape %v for %d instances of %d vertices", pred.Shape(), n, v))
+		panic(fmt.Sprintf("paths: EvaluatePaths: predictions of shape %v for %d instances of %d vertices", pred.Shape(), n, v))
 	}
 	z := make([]float64, n*v)
 	solvers.Batch(d.Solver(), z, pred.Data, v)
@@ -209,7 +210,7 @@ func EvaluatePaths(d *PathData, pred *ad.Tensor[float64]) PathMetrics {
 	regret, opt := 0.0, 0.0
 	for i := range n {
 		c := d.Costs.Data[i*v : (i+1)*v]
-		cost := dot(c, z[i*v:(i+1)*v])
+		cost := floats.Dot(c, z[i*v:(i+1)*v])
 		regret += cost - d.Optimal[i]
 		opt += d.Optimal[i]
 		if cost-d.Optimal[i] <= 1e-9*math.Abs(d.Optimal[i]) {

@@ -1,4 +1,4 @@
-package models
+package imle
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
+	"gonum.org/v1/gonum/stat"
 )
 
 // SubsetFidelityConfig configures the gradient-fidelity experiment of the
@@ -81,11 +82,11 @@ func (c SubsetFidelityConfig) withDefaults() SubsetFidelityConfig {
 func RunSubsetFidelity(cfg SubsetFidelityConfig) (*SubsetFidelity, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Seeds < 1 || cfg.WarmupSteps < 0 {
-		return nil, fmt.Errorf("models: RunSubsetFidelity: Seeds = %d, WarmupSteps = %d; want Seeds ≥ 1, WarmupSteps ≥ 0", cfg.Seeds, cfg.WarmupSteps)
+		return nil, fmt.Errorf("imle: RunSubsetFidelity: Seeds = %d, WarmupSteps = %d; want Seeds ≥ 1, WarmupSteps ≥ 0", cfg.Seeds, cfg.WarmupSteps)
 	}
 	for _, s := range cfg.Samples {
 		if s < 1 {
-			return nil, fmt.Errorf("models: RunSubsetFidelity: %d samples; want ≥ 1", s)
+			return nil, fmt.Errorf("imle: RunSubsetFidelity: %d samples; want ≥ 1", s)
 		}
 	}
 	res := &SubsetFidelity{Samples: cfg.Samples}
@@ -121,23 +122,10 @@ func RunSubsetFidelity(cfg SubsetFidelityConfig) (*SubsetFidelity, error) {
 	for e := range ne {
 		res.Mean[e], res.Std[e] = make([]float64, ns), make([]float64, ns)
 		for i := range ns {
-			res.Mean[e][i], res.Std[e][i] = meanStd(res.Cosine[e][i])
+			res.Mean[e][i], res.Std[e][i] = stat.PopMeanStdDev(res.Cosine[e][i], nil)
 		}
 	}
 	return res, nil
-}
-
-// meanStd returns the mean and the (population) standard deviation, as
-// numpy's defaults that the reference plots with.
-func meanStd(x []float64) (mean, std float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(x)))
 }
 
 // SubsetRun is one estimator in the optimisation experiment with its
@@ -247,7 +235,7 @@ func (c SubsetOptimisationConfig) withDefaults() SubsetOptimisationConfig {
 func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Steps < 1 || cfg.Repeats < 1 || cfg.Samples < 1 || cfg.Momentum >= 1 {
-		return nil, fmt.Errorf("models: RunSubsetOptimisation: Steps = %d, Repeats = %d, Samples = %d, Momentum = %v; want positive counts and Momentum < 1",
+		return nil, fmt.Errorf("imle: RunSubsetOptimisation: Steps = %d, Repeats = %d, Samples = %d, Momentum = %v; want positive counts and Momentum < 1",
 			cfg.Steps, cfg.Repeats, cfg.Samples, cfg.Momentum)
 	}
 	p, err := NewSubsetProblem(rand.New(rand.NewPCG(cfg.Seed, 0)), cfg.N, cfg.K)
@@ -257,7 +245,7 @@ func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, e
 	res := &SubsetOptimisation{MinLoss: p.MinLoss()}
 	for i, run := range cfg.Runs {
 		if !(run.LearningRate > 0) {
-			return nil, fmt.Errorf("models: RunSubsetOptimisation: %s has learning rate %v; want > 0", run.Estimator.Name(), run.LearningRate)
+			return nil, fmt.Errorf("imle: RunSubsetOptimisation: %s has learning rate %v; want > 0", run.Estimator.Name(), run.LearningRate)
 		}
 		steps := cfg.Steps
 		if run.Steps > 0 {
@@ -273,7 +261,7 @@ func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, e
 			for r := range curves {
 				col[r] = curves[r][t] - res.MinLoss
 			}
-			mean[t], std[t] = meanStd(col)
+			mean[t], std[t] = stat.PopMeanStdDev(col, nil)
 		}
 		res.Names = append(res.Names, run.Estimator.Name())
 		res.Gap, res.GapStd = append(res.Gap, mean), append(res.GapStd, std)

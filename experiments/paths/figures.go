@@ -1,10 +1,9 @@
-package toolkit
+package paths
 
 import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -12,57 +11,14 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/stochgrad/stochgrad/toolkit/models"
 	"github.com/stochgrad/stochgrad/viz"
 )
-
-// SubsetFidelityFigure draws the gradient-fidelity experiment as the AIMLE
-// paper does: the mean cosine similarity to the exact gradient against the
-// number of samples on a logarithmic axis, one line per estimator.
-func SubsetFidelityFigure(title string, f *models.SubsetFidelity) viz.Line {
-	x := make([]float64, len(f.Samples))
-	for i, s := range f.Samples {
-		x[i] = float64(s)
-	}
-	l := viz.Line{Title: title, XLabel: "samples S", YLabel: "cosine similarity", LogX: true}
-	for e, name := range f.Names {
-		l.Series = append(l.Series, viz.Series{Name: name, X: x, Y: f.Mean[e]})
-	}
-	return l
-}
-
-// SubsetOptimisationFigure draws the optimisation experiment as the I-MLE
-// paper does: the optimality gap E[L] − min L against the SGD step, one
-// line per run. A run longer than the shortest is thinned to every k-th
-// point and labelled "(steps ×k)", as the paper shows the score function
-// run for ten times as many steps.
-func SubsetOptimisationFigure(title string, o *models.SubsetOptimisation) viz.Line {
-	shortest := math.MaxInt
-	for _, g := range o.Gap {
-		shortest = min(shortest, len(g))
-	}
-	l := viz.Line{Title: title, XLabel: "SGD step", YLabel: "optimality gap"}
-	for r, g := range o.Gap {
-		name, k := o.Names[r], 1
-		if len(g) > shortest && shortest > 1 {
-			k = (len(g) - 1) / (shortest - 1)
-			name = fmt.Sprintf("%s (steps ×%d)", name, k)
-		}
-		s := viz.Series{Name: name}
-		for t := 0; t < shortest; t++ {
-			s.X = append(s.X, float64(t))
-			s.Y = append(s.Y, g[t*k])
-		}
-		l.Series = append(l.Series, s)
-	}
-	return l
-}
 
 // PathCurves draws a test metric of the shortest-path experiment against
 // the epoch, one line per method, averaged over repeats: runs[r] holds the
 // runs of RunPathExperiment for repeat r, the methods in the same order in
 // every repeat. It panics if the repeats do not match.
-func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(models.PathMetrics) float64) viz.Line {
+func PathCurves(title, yLabel string, runs [][]PathRun, metric func(PathMetrics) float64) viz.Line {
 	l := viz.Line{Title: title, XLabel: "epoch", YLabel: yLabel}
 	if len(runs) == 0 {
 		return l
@@ -71,7 +27,7 @@ func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(model
 		s := viz.Series{Name: first.Name, Y: make([]float64, len(first.Test))}
 		for _, rep := range runs {
 			if len(rep) != len(runs[0]) || rep[m].Name != first.Name || len(rep[m].Test) != len(first.Test) {
-				panic(fmt.Sprintf("toolkit: PathCurves: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
+				panic(fmt.Sprintf("paths: PathCurves: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
 			}
 			for e, pm := range rep[m].Test {
 				s.Y[e] += metric(pm) / float64(len(runs))
@@ -85,7 +41,7 @@ func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(model
 // PathTrainingLoss draws each method's mean training loss during every
 // epoch divided by that during the first, averaged over repeats as in
 // PathCurves: the losses of the methods have different scales.
-func PathTrainingLoss(title string, runs [][]models.PathRun) viz.Line {
+func PathTrainingLoss(title string, runs [][]PathRun) viz.Line {
 	l := viz.Line{Title: title, XLabel: "epoch", YLabel: "loss / first epoch's"}
 	if len(runs) == 0 {
 		return l
@@ -97,7 +53,7 @@ func PathTrainingLoss(title string, runs [][]models.PathRun) viz.Line {
 		}
 		for _, rep := range runs {
 			if len(rep) != len(runs[0]) || rep[m].Name != first.Name || len(rep[m].TrainLoss) != len(first.TrainLoss) {
-				panic(fmt.Sprintf("toolkit: PathTrainingLoss: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
+				panic(fmt.Sprintf("paths: PathTrainingLoss: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
 			}
 			for e, v := range rep[m].TrainLoss {
 				s.Y[e] += v / rep[m].TrainLoss[0] / float64(len(runs))
@@ -135,7 +91,7 @@ var pathColors = []string{"#e31a1c", "#00e5ff", "#ffffff", "#ff7f00"}
 
 func (m PathMap) heatmap() viz.Heatmap {
 	if m.Rows < 1 || m.Cols < 1 || len(m.Costs) != m.Rows*m.Cols {
-		panic(fmt.Sprintf("toolkit: PathMap %q: %d costs for a %d×%d grid", m.Title, len(m.Costs), m.Rows, m.Cols))
+		panic(fmt.Sprintf("paths: PathMap %q: %d costs for a %d×%d grid", m.Title, len(m.Costs), m.Rows, m.Cols))
 	}
 	data := make([][]float64, m.Rows)
 	for i := range data {
@@ -166,18 +122,18 @@ func (m PathMap) Option() (map[string]any, error) {
 	// Round-trip through JSON to extend go-echarts' typed option.
 	b, err := json.Marshal(base)
 	if err != nil {
-		return nil, fmt.Errorf("toolkit: PathMap %q: %w", m.Title, err)
+		return nil, fmt.Errorf("paths: PathMap %q: %w", m.Title, err)
 	}
 	var opt map[string]any
 	if err := json.Unmarshal(b, &opt); err != nil {
-		return nil, fmt.Errorf("toolkit: PathMap %q: %w", m.Title, err)
+		return nil, fmt.Errorf("paths: PathMap %q: %w", m.Title, err)
 	}
 	series, _ := opt["series"].([]any)
 	var names []any
 	for k, p := range m.Paths {
 		order, err := pathOrder(m.Rows, m.Cols, p.Z)
 		if err != nil {
-			return nil, fmt.Errorf("toolkit: PathMap %q, path %q: %w", m.Title, p.Name, err)
+			return nil, fmt.Errorf("paths: PathMap %q, path %q: %w", m.Title, p.Name, err)
 		}
 		data := make([]any, len(order))
 		for i, v := range order {
@@ -231,7 +187,7 @@ func (m PathMap) Draw(c draw.Canvas) error {
 	for k, path := range m.Paths {
 		order, err := pathOrder(m.Rows, m.Cols, path.Z)
 		if err != nil {
-			return fmt.Errorf("toolkit: PathMap %q, path %q: %w", m.Title, path.Name, err)
+			return fmt.Errorf("paths: PathMap %q, path %q: %w", m.Title, path.Name, err)
 		}
 		xy := make(plotter.XYs, len(order))
 		for i, v := range order {
@@ -266,7 +222,7 @@ func (g costGrid) Y(r int) float64    { return float64(r) }
 func hexRGB(s string) color.Color {
 	var r, g, b uint8
 	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil {
-		panic(fmt.Sprintf("toolkit: colour %q: %v", s, err))
+		panic(fmt.Sprintf("paths: colour %q: %v", s, err))
 	}
 	return color.NRGBA{R: r, G: g, B: b, A: 255}
 }
@@ -279,7 +235,7 @@ func hexRGB(s string) color.Color {
 // do not join the corners.
 func pathOrder(rows, cols int, z []float64) ([]int, error) {
 	if len(z) != rows*cols {
-		panic(fmt.Sprintf("toolkit: path of %d indicators for a %d×%d grid", len(z), rows, cols))
+		panic(fmt.Sprintf("paths: path of %d indicators for a %d×%d grid", len(z), rows, cols))
 	}
 	start, end := 0, rows*cols-1
 	if z[start] == 0 || z[end] == 0 {
