@@ -7,10 +7,10 @@ import (
 	"github.com/stochgrad/stochgrad/viz"
 )
 
-// SubsetFidelityFigure draws the gradient-fidelity experiment as the AIMLE
+// FidelityFigure draws the gradient-fidelity experiment as the AIMLE
 // paper does: the mean cosine similarity to the exact gradient against the
 // number of samples on a logarithmic axis, one line per estimator.
-func SubsetFidelityFigure(title string, f *SubsetFidelity) viz.Line {
+func FidelityFigure(title string, f *Fidelity) viz.Line {
 	x := make([]float64, len(f.Samples))
 	for i, s := range f.Samples {
 		x[i] = float64(s)
@@ -22,12 +22,12 @@ func SubsetFidelityFigure(title string, f *SubsetFidelity) viz.Line {
 	return l
 }
 
-// SubsetOptimisationFigure draws the optimisation experiment as the I-MLE
+// OptimisationFigure draws the optimisation experiment as the I-MLE
 // paper does: the optimality gap E[L] − min L against the SGD step, one
 // line per run. A run longer than the shortest is thinned to every k-th
 // point and labelled "(steps ×k)", as the paper shows the score function
 // run for ten times as many steps.
-func SubsetOptimisationFigure(title string, o *SubsetOptimisation) viz.Line {
+func OptimisationFigure(title string, o *Optimisation) viz.Line {
 	shortest := math.MaxInt
 	for _, g := range o.Gap {
 		shortest = min(shortest, len(g))

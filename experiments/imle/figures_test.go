@@ -9,8 +9,8 @@ import (
 // carry the results' numbers: one series per estimator at the sample
 // sizes, and the long run thinned to every 10th point.
 func TestSubsetFigures(t *testing.T) {
-	f := &SubsetFidelity{Names: []string{"a", "b"}, Samples: []int{1, 10}, Mean: [][]float64{{0.1, 0.2}, {0.3, 0.4}}}
-	l := SubsetFidelityFigure("fidelity", f)
+	f := &Fidelity{Names: []string{"a", "b"}, Samples: []int{1, 10}, Mean: [][]float64{{0.1, 0.2}, {0.3, 0.4}}}
+	l := FidelityFigure("fidelity", f)
 	if !l.LogX || len(l.Series) != 2 || !reflect.DeepEqual(l.Series[1].Y, []float64{0.3, 0.4}) || !reflect.DeepEqual(l.Series[0].X, []float64{1, 10}) {
 		t.Errorf("fidelity figure %+v", l)
 	}
@@ -18,8 +18,8 @@ func TestSubsetFigures(t *testing.T) {
 	for i := range long {
 		long[i] = float64(i)
 	}
-	o := &SubsetOptimisation{Names: []string{"SFE", "STE"}, Gap: [][]float64{long, {5, 4, 3, 2}}}
-	l = SubsetOptimisationFigure("gap", o)
+	o := &Optimisation{Names: []string{"SFE", "STE"}, Gap: [][]float64{long, {5, 4, 3, 2}}}
+	l = OptimisationFigure("gap", o)
 	if len(l.Series) != 2 || l.Series[0].Name != "SFE (steps ×10)" || l.Series[1].Name != "STE" {
 		t.Fatalf("series %q, %q", l.Series[0].Name, l.Series[1].Name)
 	}

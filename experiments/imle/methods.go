@@ -11,57 +11,53 @@ import (
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
-// SubsetEstimator is a gradient estimator in the synthetic subset
-// experiments: it estimates ∇θ E_{p_θ}[‖z − b‖²] at theta from samples
-// samples. New estimators (for example a score-function estimator with a
-// baseline) plug in by implementing it.
-type SubsetEstimator interface {
-	// Name labels the estimator in results.
-	Name() string
-	// Gradient returns the estimate, N values.
-	Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64
+// The estimators of the study are estimators.Estimator values run on a
+// Family (the exact distribution p_θ over k-subsets) with the objective
+// Problem.Objective. The score function uses the Family's samples and
+// log-probabilities; the others read θ from it (thetaOf) and draw
+// perturb-and-MAP or relaxed samples of their own.
+
+// Estimator is an estimator of the study by sample size.
+type Estimator struct {
+	Name string
+	// New returns the estimator drawing the given number of samples. It is
+	// called afresh for every problem and run, so state (AIMLE's β) starts
+	// over.
+	New func(samples int) estimators.Estimator[float64]
+	// Stateful says whether the estimator carries state from one call to
+	// the next (AIMLE's β), which the fidelity experiment warms up with
+	// WarmupSteps calls at θ₀ before the measured one.
+	Stateful bool
 }
 
-// Resetter is implemented by estimators that carry state from one call to
-// the next, such as SubsetAIMLE's β. The experiments reset them at the
-// start of every run.
-type Resetter interface{ Reset() }
-
-// subsetLoss returns the sum over samples of ‖z_s − b‖² for z holding
-// rows of N values. As in the reference, each sample's upstream gradient
-// is then ∂L(z_s)/∂z_s, the scale I-MLE's λ refers to.
-func subsetLoss(p *SubsetProblem, z *ad.Tensor[float64]) *ad.Tensor[float64] {
-	diff := ad.Sub(ad.Reshape(z, -1, p.N), ad.New(p.B, p.N))
-	return ad.Sum(ad.Square(diff))
-}
-
-// SubsetScoreFunction is the score-function estimator (REINFORCE) with
-// exact samples from p_θ and exact marginals in the score z − μ(θ), as the
-// reference's sfe: estimators.ScoreFunction over SubsetProblem.Family.
-type SubsetScoreFunction struct {
-	// Baseline is the control variate; nil means none (the reference).
-	Baseline estimators.Baseline
-}
-
-// Name returns "SFE".
-func (SubsetScoreFunction) Name() string { return "SFE" }
-
-// Gradient returns the score-function estimate from samples exact draws.
-func (e SubsetScoreFunction) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64 {
-	th := ad.Param(ad.New(append([]float64(nil), theta...), p.N))
-	sf := estimators.ScoreFunction[float64]{Samples: samples, Baseline: e.Baseline}
-	est := sf.Estimate(rnd, p.Family(th), func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
-		return ad.Sum(ad.Square(ad.Sub(z, ad.New(p.B, p.N))), 1)
-	})
-	est.Surrogate.Backward()
-	return gradOf(th)
-}
-
-func gradOf(t *ad.Tensor[float64]) []float64 {
-	if t.Grad == nil {
-		return make([]float64, t.Len())
+// thetaOf returns θ of shape [1, N] from a Family (or a
+// distributions.SubsetTopK with logits [N]), for the layers.
+func thetaOf(op string, p distributions.Sampler[float64]) *ad.Tensor[float64] {
+	var th *ad.Tensor[float64]
+	switch d := p.(type) {
+	case Family:
+		th = d.Theta
+	case distributions.SubsetTopK[float64]:
+		th = d.Logits
 	}
-	return t.Grad
+	if th == nil || th.Rank() != 1 {
+		panic(fmt.Sprintf("imle: %s: needs a Family or a SubsetTopK with logits of shape [N], got %T", op, p))
+	}
+	return ad.Reshape(th, 1, th.Dim(0))
+}
+
+// evalRows evaluates f on the samples z of shape [1, S, N] as S rows.
+func evalRows(f estimators.Func[float64], z *ad.Tensor[float64]) *ad.Tensor[float64] {
+	return f(ad.Reshape(z, z.Len()/z.Dim(-1), z.Dim(-1)))
+}
+
+// valueOf is the mean of fz, outside the graph.
+func valueOf(fz *ad.Tensor[float64]) float64 {
+	s := 0.0
+	for _, v := range fz.Data {
+		s += v
+	}
+	return s / float64(fz.Len())
 }
 
 // noiseOr returns n, or standard Gumbel noise when n is nil.
@@ -72,69 +68,72 @@ func noiseOr(n distributions.Noise[float64]) distributions.Noise[float64] {
 	return n
 }
 
-// SubsetStraightThrough is the straight-through estimator of the reference
+// ScoreFunction returns the score-function estimator (REINFORCE) with
+// exact samples from p_θ and exact marginals in the score z − μ(θ), as the
+// reference's sfe, under the name "SFE".
+func ScoreFunction(b estimators.Baseline) Estimator {
+	return Estimator{Name: "SFE", New: func(s int) estimators.Estimator[float64] {
+		return estimators.ScoreFunction[float64]{Samples: s, Baseline: b}
+	}}
+}
+
+// StraightThrough is the straight-through estimator of the reference
 // (imle/ste.py): perturb-and-MAP samples z = topk(θ + τε) in the forward
 // pass, the identity in the backward pass, so the gradient is
-// mean_s ∂L/∂z_s.
-type SubsetStraightThrough struct {
+// mean_s ∂f/∂z_s. It draws the noise as one Noise(rnd, 1, Samples, N)
+// call, like I-MLE.
+type StraightThrough struct {
+	// K is the subset size.
+	K int
 	// Noise is ε; nil means standard Gumbel noise.
 	Noise distributions.Noise[float64]
 	// Temperature τ; zero means 1.
 	Temperature float64
+	// Samples is S; zero means 1.
+	Samples int
 }
 
-// Name returns "STE".
-func (SubsetStraightThrough) Name() string { return "STE" }
-
-// Gradient returns the straight-through estimate. It draws the noise as
-// one Noise(rnd, 1, samples, N) call, like SubsetIMLE.
-func (e SubsetStraightThrough) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64 {
-	th := ad.Param(ad.New(append([]float64(nil), theta...), 1, p.N))
-	hard := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: p.K}, Noise: noiseOr(e.Noise), Temperature: e.Temperature, Samples: samples}.
+// Estimate returns the straight-through estimate at θ of p.
+func (e StraightThrough) Estimate(rnd *rand.Rand, p distributions.Sampler[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
+	th := thetaOf("StraightThrough", p)
+	hard := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: e.K}, Noise: noiseOr(e.Noise), Temperature: e.Temperature, Samples: e.Samples}.
 		Apply(rnd, ad.StopGradient(th))
-	soft := ad.Add(ad.Reshape(th, 1, 1, p.N), ad.Zeros[float64](hard.Shape()...))
-	subsetLoss(p, ad.StraightThrough(hard, soft)).Backward()
-	return scaleBy(gradOf(th), 1/float64(samples)) // mean_s ∂L/∂z_s
+	soft := ad.Add(ad.Reshape(th, 1, 1, th.Dim(1)), ad.Zeros[float64](hard.Shape()...))
+	fz := evalRows(f, ad.StraightThrough(hard, soft))
+	return estimators.Estimate[float64]{Value: valueOf(fz), Surrogate: ad.MulScalar(ad.Sum(fz), 1/float64(fz.Len())), Samples: fz.Len()}
 }
 
-func scaleBy(x []float64, c float64) []float64 {
-	for i := range x {
-		x[i] *= c
-	}
-	return x
-}
-
-// SubsetGumbelSoftmax is the Gumbel-softmax relaxation of k-subset sampling
+// GumbelSoftmax is the Gumbel-softmax relaxation of k-subset sampling
 // (the relaxed top-k of Xie and Ermon 2019, as in L2X): with r = θ + g,
 // g standard Gumbel, it sums k successive tempered softmaxes,
 //
 //	a_j = softmax(r_j/τ),   r_{j+1} = r_j + log(1 − a_j),   ẑ = Σ_j a_j,
 //
-// and differentiates L(ẑ) by backpropagation. The relaxed ẑ has
+// and differentiates f(ẑ) by backpropagation. The relaxed ẑ has
 // non-negative entries summing to k; the estimate is biased, more so at
-// high τ.
-type SubsetGumbelSoftmax struct {
+// high τ. It draws Samples·N standard Gumbels, sample by sample.
+type GumbelSoftmax struct {
+	// K is the subset size.
+	K int
 	// Temperature τ > 0; zero means 0.5.
 	Temperature float64
+	// Samples is S; zero means 1.
+	Samples int
 }
 
-// Name returns "Gumbel-softmax".
-func (SubsetGumbelSoftmax) Name() string { return "Gumbel-softmax" }
-
-// Gradient returns the relaxed estimate. It draws samples·N standard
-// Gumbels, sample by sample.
-func (e SubsetGumbelSoftmax) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64 {
+// Estimate returns the relaxed estimate at θ of p.
+func (e GumbelSoftmax) Estimate(rnd *rand.Rand, p distributions.Sampler[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 	tau := e.Temperature
 	if tau == 0 {
 		tau = 0.5
 	}
 	if !(tau > 0) || math.IsInf(tau, 0) {
-		panic(fmt.Sprintf("imle: SubsetGumbelSoftmax: Temperature = %v, want > 0", e.Temperature))
+		panic(fmt.Sprintf("imle: GumbelSoftmax: Temperature = %v, want > 0", e.Temperature))
 	}
-	th := ad.Param(ad.New(append([]float64(nil), theta...), 1, p.N))
-	g := distributions.StandardGumbel[float64]{}.Noise(rnd, samples, p.N)
-	subsetLoss(p, RelaxedTopK(ad.Add(th, g), p.K, tau)).Backward()
-	return scaleBy(gradOf(th), 1/float64(samples))
+	th := thetaOf("GumbelSoftmax", p)
+	g := distributions.StandardGumbel[float64]{}.Noise(rnd, max(e.Samples, 1), th.Dim(1))
+	fz := evalRows(f, RelaxedTopK(ad.Add(th, g), e.K, tau))
+	return estimators.Estimate[float64]{Value: valueOf(fz), Surrogate: ad.MulScalar(ad.Sum(fz), 1/float64(fz.Len())), Samples: fz.Len()}
 }
 
 // RelaxedTopK returns the relaxed k-hot vectors of the rows of scores r
@@ -163,105 +162,66 @@ func RelaxedTopK[T ad.Float](r *ad.Tensor[T], k int, tau T) *ad.Tensor[T] {
 	return z
 }
 
-// SubsetIMLE is I-MLE on the subset problem: estimators.IMLE with
-// solvers.TopK, a fixed target (α = 1, λ = Lambda) and scaled gradients,
-// as the reference's TargetDistribution(alpha=1, beta=λ,
-// do_gradient_scaling=True).
-type SubsetIMLE struct {
-	// Lambda is λ; zero means 1.
-	Lambda float64
-	// Difference is Forward or Central.
-	Difference estimators.Difference
-	// Noise is ε; nil means standard Gumbel noise (gradient-samples-cli),
-	// distributions.SumOfGamma{K: k} is the I-MLE paper's choice.
-	Noise distributions.Noise[float64]
-	// Temperature τ of the noise; zero means 1.
-	Temperature float64
+// Layer is the estimator of a solver layer (I-MLE, AIMLE) at θ of p: f
+// is evaluated at the layer's samples and summed, not averaged, because
+// the layer's backward pass averages over its samples and I-MLE's step λ
+// refers to the scale of one sample's ∂f/∂z, as in the reference (a mean
+// would shrink every sample's perturbation λ·∂f/∂z by 1/S).
+type Layer struct {
+	Layer estimators.Layer[float64]
 }
 
-// Name returns "I-MLE (Forward, λ=…)" or "I-MLE (Central, λ=…)".
-func (e SubsetIMLE) Name() string {
-	return fmt.Sprintf("I-MLE (%v, λ=%g)", e.Difference, e.lambda())
+// Estimate returns the layer's estimate at θ of p.
+func (e Layer) Estimate(rnd *rand.Rand, p distributions.Sampler[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
+	fz := evalRows(f, e.Layer.Apply(rnd, thetaOf("Layer", p)))
+	return estimators.Estimate[float64]{Value: valueOf(fz), Surrogate: ad.Sum(fz), Samples: fz.Len()}
 }
 
-func (e SubsetIMLE) lambda() float64 {
-	if e.Lambda == 0 {
-		return 1
-	}
-	return e.Lambda
+// IMLE returns I-MLE on k-subsets: estimators.IMLE with solvers.TopK, a
+// fixed target (α = 1, λ = lambda) and scaled gradients, as the
+// reference's TargetDistribution(alpha=1, beta=λ,
+// do_gradient_scaling=True), named "I-MLE (Forward, λ=…)" or "I-MLE
+// (Central, λ=…)". A nil noise means standard Gumbel noise
+// (gradient-samples-cli); distributions.SumOfGamma{K: k} is the I-MLE
+// paper's choice.
+func IMLE(k int, lambda float64, d estimators.Difference, noise distributions.Noise[float64]) Estimator {
+	return Estimator{Name: fmt.Sprintf("I-MLE (%v, λ=%g)", d, lambda), New: func(s int) estimators.Estimator[float64] {
+		return Layer{estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: k}, Noise: noiseOr(noise),
+			Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda}, Difference: d, Samples: s}}
+	}}
 }
 
-// Gradient returns the I-MLE estimate from samples perturb-and-MAP samples
-// (one Noise(rnd, 1, samples, N) call).
-func (e SubsetIMLE) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64 {
-	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: p.K}, Noise: noiseOr(e.Noise), Temperature: e.Temperature,
-		Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: e.lambda()}, Difference: e.Difference, Samples: samples}
-	return imleGradient(m, rnd, p, theta)
+// AIMLE returns Adaptive I-MLE on k-subsets with the target t: every New
+// copies t, so each run starts from t's β, and the copy's β, λ and
+// LambdaBeta can be read on the layer's *estimators.AdaptiveTarget. The
+// reference's gradient-samples-cli has β₀ = 0, μ = 0, η = 1e-3, target
+// density 1; a nil noise means standard Gumbel noise. The name is "AIMLE
+// (Forward)" or "AIMLE (Central)".
+func AIMLE(k int, t estimators.AdaptiveTarget[float64], d estimators.Difference, noise distributions.Noise[float64]) Estimator {
+	return Estimator{Name: fmt.Sprintf("AIMLE (%v)", d), Stateful: true, New: func(s int) estimators.Estimator[float64] {
+		target := t
+		return Layer{estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: k}, Noise: noiseOr(noise),
+			Target: &target, Difference: d, Samples: s}}
+	}}
 }
 
-func imleGradient(m estimators.IMLE[float64], rnd *rand.Rand, p *SubsetProblem, theta []float64) []float64 {
-	th := ad.Param(ad.New(append([]float64(nil), theta...), 1, p.N))
-	subsetLoss(p, m.Apply(rnd, th)).Backward() // I-MLE averages over the samples
-	return gradOf(th)
-}
+// referenceTarget is the adaptive target of the reference's
+// gradient-samples-cli: β₀ = 0, η = 1e-3, target density 1.
+var referenceTarget = estimators.AdaptiveTarget[float64]{UpdateStep: 1e-3}
 
-// SubsetAIMLE is Adaptive I-MLE on the subset problem: estimators.IMLE with
-// an estimators.AdaptiveTarget that persists across calls until Reset, with
-// the settings of the reference's gradient-samples-cli (β₀ = 0, μ = 0,
-// η = 1e-3, target density 1). Use it through a pointer.
-type SubsetAIMLE struct {
-	// Difference is Forward or Central.
-	Difference estimators.Difference
-	// Noise is ε; nil means standard Gumbel noise.
-	Noise distributions.Noise[float64]
-	// Temperature τ of the noise; zero means 1.
-	Temperature float64
-	// UpdateStep is η; zero means 1e-3.
-	UpdateStep float64
-
-	target *estimators.AdaptiveTarget[float64]
-}
-
-// Name returns "AIMLE (Forward)" or "AIMLE (Central)".
-func (e *SubsetAIMLE) Name() string { return fmt.Sprintf("AIMLE (%v)", e.Difference) }
-
-// Reset starts the adaptive target over from β = 0.
-func (e *SubsetAIMLE) Reset() { e.target = nil }
-
-// Beta returns the current β (0 before the first call).
-func (e *SubsetAIMLE) Beta() float64 {
-	if e.target == nil {
-		return 0
-	}
-	return e.target.Beta
-}
-
-// Gradient returns the AIMLE estimate and adapts β.
-func (e *SubsetAIMLE) Gradient(rnd *rand.Rand, p *SubsetProblem, theta []float64, samples int) []float64 {
-	if e.target == nil {
-		step := e.UpdateStep
-		if step == 0 {
-			step = 1e-3
-		}
-		e.target = &estimators.AdaptiveTarget[float64]{UpdateStep: step}
-	}
-	m := estimators.IMLE[float64]{Solver: solvers.TopK[float64]{K: p.K}, Noise: noiseOr(e.Noise), Temperature: e.Temperature,
-		Target: e.target, Difference: e.Difference, Samples: samples}
-	return imleGradient(m, rnd, p, theta)
-}
-
-// DefaultSubsetEstimators returns the estimators of the gradient-fidelity
-// experiment: score function, straight-through, Gumbel-softmax, I-MLE with
-// forward and central differences, and AIMLE with both, all with Gumbel
-// noise as in the reference's gradient-samples-cli.
-func DefaultSubsetEstimators() []SubsetEstimator {
-	return []SubsetEstimator{
-		SubsetScoreFunction{},
-		SubsetStraightThrough{},
-		SubsetGumbelSoftmax{},
-		SubsetIMLE{Lambda: 1, Difference: estimators.Forward},
-		SubsetIMLE{Lambda: 1, Difference: estimators.Central},
-		&SubsetAIMLE{Difference: estimators.Forward},
-		&SubsetAIMLE{Difference: estimators.Central},
+// DefaultEstimators returns the estimators of the gradient-fidelity
+// experiment on k-subsets: score function, straight-through,
+// Gumbel-softmax, I-MLE with forward and central differences, and AIMLE
+// with both, all with Gumbel noise as in the reference's
+// gradient-samples-cli.
+func DefaultEstimators(k int) []Estimator {
+	return []Estimator{
+		ScoreFunction(nil),
+		{Name: "STE", New: func(s int) estimators.Estimator[float64] { return StraightThrough{K: k, Samples: s} }},
+		{Name: "Gumbel-softmax", New: func(s int) estimators.Estimator[float64] { return GumbelSoftmax{K: k, Samples: s} }},
+		IMLE(k, 1, estimators.Forward, nil),
+		IMLE(k, 1, estimators.Central, nil),
+		AIMLE(k, referenceTarget, estimators.Forward, nil),
+		AIMLE(k, referenceTarget, estimators.Central, nil),
 	}
 }

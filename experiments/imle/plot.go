@@ -7,7 +7,7 @@ import (
 )
 
 // Estimator returns the index of the estimator called name in f, or -1.
-func (f *SubsetFidelity) Estimator(name string) int {
+func (f *Fidelity) Estimator(name string) int {
 	return slices.Index(f.Names, name)
 }
 
@@ -18,9 +18,9 @@ func (f *SubsetFidelity) Estimator(name string) int {
 // already reaches level, and +Inf if no mean does: a biased estimator may
 // never reach a level however many samples it draws. It panics if e is out
 // of range.
-func (f *SubsetFidelity) SamplesToReach(e int, level float64) float64 {
+func (f *Fidelity) SamplesToReach(e int, level float64) float64 {
 	if e < 0 || e >= len(f.Mean) {
-		panic(fmt.Sprintf("imle: SubsetFidelity.SamplesToReach: estimator %d of %d", e, len(f.Mean)))
+		panic(fmt.Sprintf("imle: Fidelity.SamplesToReach: estimator %d of %d", e, len(f.Mean)))
 	}
 	m := f.Mean[e]
 	for i, v := range m {

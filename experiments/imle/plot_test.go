@@ -8,7 +8,7 @@ import (
 // TestSamplesToReach checks the interpolation in log S against values
 // worked out by hand, and the two ends.
 func TestSamplesToReach(t *testing.T) {
-	f := &SubsetFidelity{
+	f := &Fidelity{
 		Names:   []string{"a", "b"},
 		Samples: []int{1, 10, 100},
 		Mean:    [][]float64{{0.2, 0.6, 0.8}, {0.1, 0.3, 0.5}},

@@ -13,10 +13,10 @@ import (
 
 // TestPathCurves checks the average over repeats.
 func TestPathCurves(t *testing.T) {
-	rep := func(r0, r1 float64) []PathRun {
-		return []PathRun{{Name: "FY", Test: []PathMetrics{{Regret: r0}, {Regret: r1}}}}
+	rep := func(r0, r1 float64) []Run {
+		return []Run{{Name: "FY", Test: []Metrics{{Regret: r0}, {Regret: r1}}}}
 	}
-	l := PathCurves("regret", "regret", [][]PathRun{rep(0.2, 0.1), rep(0.4, 0.05)}, func(m PathMetrics) float64 { return m.Regret })
+	l := Curves("regret", "regret", [][]Run{rep(0.2, 0.1), rep(0.4, 0.05)}, func(m Metrics) float64 { return m.Regret })
 	if len(l.Series) != 1 || l.Series[0].Name != "FY" {
 		t.Fatalf("series %+v", l.Series)
 	}
@@ -28,8 +28,8 @@ func TestPathCurves(t *testing.T) {
 // TestPathTrainingLoss checks the relative loss averaged over repeats and
 // its epochs counted from 1.
 func TestPathTrainingLoss(t *testing.T) {
-	runs := [][]PathRun{{{Name: "SPO+", TrainLoss: []float64{2, 1}}}, {{Name: "SPO+", TrainLoss: []float64{4, 1}}}}
-	l := PathTrainingLoss("loss", runs)
+	runs := [][]Run{{{Name: "SPO+", TrainLoss: []float64{2, 1}}}, {{Name: "SPO+", TrainLoss: []float64{4, 1}}}}
+	l := TrainingLoss("loss", runs)
 	if len(l.Series) != 1 || !reflect.DeepEqual(l.Series[0].X, []float64{1, 2}) {
 		t.Fatalf("series %+v", l.Series)
 	}
@@ -76,7 +76,7 @@ func TestPathOrder(t *testing.T) {
 // per path, at grid coordinates) and that the static image renders.
 func TestPathMap(t *testing.T) {
 	z := []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
-	m := PathMap{Title: "map", Rows: 3, Cols: 3, Costs: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9},
+	m := Map{Title: "map", Rows: 3, Cols: 3, Costs: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9},
 		Paths: []GridPath{{"true", z}, {"predicted", z}}}
 	opt, err := m.Option()
 	if err != nil {
