@@ -225,3 +225,19 @@ func DefaultEstimators(k int) []Estimator {
 		AIMLE(k, referenceTarget, estimators.Central, nil),
 	}
 }
+
+// Target returns the adaptive target of an estimator built by AIMLE, on
+// which its β and the λ and β of its last backward pass can be read, or nil
+// for other estimators.
+func Target(est estimators.Estimator[float64]) *estimators.AdaptiveTarget[float64] {
+	l, ok := est.(Layer)
+	if !ok {
+		return nil
+	}
+	m, ok := l.Layer.(estimators.IMLE[float64])
+	if !ok {
+		return nil
+	}
+	t, _ := m.Target.(*estimators.AdaptiveTarget[float64])
+	return t
+}

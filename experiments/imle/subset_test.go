@@ -347,13 +347,16 @@ func TestFidelityGivenProblems(t *testing.T) {
 		t.Error("no problems: no error")
 	}
 	p := cfg.Problems[0]
-	est := AIMLE(5, referenceTarget, estimators.Central, nil).New(10).(Layer)
-	target := est.Layer.(estimators.IMLE[float64]).Target.(*estimators.AdaptiveTarget[float64])
+	est := AIMLE(5, referenceTarget, estimators.Central, nil).New(10)
+	target := Target(est)
+	if Target(IMLE(5, 1, estimators.Central, nil).New(10)) != nil {
+		t.Error("I-MLE has an adaptive target")
+	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for range 20 {
 		p.Estimate(rnd, est, p.Theta)
 	}
-	if !(target.Beta > 0) || referenceTarget.Beta != 0 {
-		t.Errorf("β after 20 calls %v, reference's %v", target.Beta, referenceTarget.Beta)
+	if !(target.Beta > 0) || referenceTarget.Beta != 0 || !(target.Lambda > 0) {
+		t.Errorf("β after 20 calls %v (λ %v), reference's %v", target.Beta, target.Lambda, referenceTarget.Beta)
 	}
 }

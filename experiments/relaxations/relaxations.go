@@ -264,3 +264,46 @@ func CompareStraightThrough(p Problem, set Settings) ([]toolkit.Diagnostic, viz.
 	}
 	return out, bar, nil
 }
+
+// SamplesComparison is the result of CompareSamples.
+type SamplesComparison struct {
+	Diagnostics []toolkit.Diagnostic
+	// RELAXEta and RELAXLambda are the tuned RELAX's η and λ, and
+	// RELAXTuning its tuning record (TunedRELAX.SquaredNorm).
+	RELAXEta, RELAXLambda float64
+	RELAXTuning           []float64
+}
+
+// CompareSamples tunes RELAX on the problem, then measures at every
+// sample size of set p.Estimators() with REINFORCE with a moving-average
+// baseline after plain REINFORCE and the tuned RELAX last. Leave-one-out
+// at one sample is reported as Unsupported.
+func CompareSamples(p Problem, tuning RELAXTuning, set toolkit.DiagnosticSettings) (SamplesComparison, error) {
+	tuned, err := p.TuneRELAX(tuning)
+	if err != nil {
+		return SamplesComparison{}, err
+	}
+	ests := p.Estimators()
+	ests = slices.Insert(ests, 1, toolkit.NamedEstimator{Name: "REINFORCE + moving average", New: Score(&estimators.MovingAverage{})})
+	ests = append(ests, toolkit.NamedEstimator{Name: "RELAX (tuned)", New: tuned.New})
+	ds, _, err := toolkit.CompareEstimators(p.Problem, ests, set)
+	return SamplesComparison{ds, tuned.Eta, tuned.Temperature, tuned.SquaredNorm}, err
+}
+
+// ExactScoreVariance returns REINFORCE's exact total variance
+// (ScoreVariance) at each sample size, as a series for the variance
+// figure; with leaveOneOut the sizes below 2 are left out.
+func (p Problem) ExactScoreVariance(name string, samples []int, leaveOneOut bool) (viz.Series, error) {
+	s := viz.Series{Name: name}
+	for _, n := range samples {
+		if leaveOneOut && n < 2 {
+			continue
+		}
+		v, err := p.ScoreVariance(n, leaveOneOut)
+		if err != nil {
+			return viz.Series{}, err
+		}
+		s.X, s.Y = append(s.X, float64(n)), append(s.Y, v)
+	}
+	return s, nil
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
+	"github.com/stochgrad/stochgrad/toolkit"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -100,5 +101,31 @@ func TestCompareStraightThrough(t *testing.T) {
 	}
 	if len(ds) != 8 || len(bar.Labels) != 7 || ds[1].Unsupported == nil || !errors.Is(ds[1].Unsupported, estimators.ErrUnsupported) {
 		t.Errorf("one sample: %d diagnostics, %d bars, leave-one-out unsupported: %v", len(ds), len(bar.Labels), ds[1].Unsupported)
+	}
+}
+
+// TestCompareSamples checks the comparison's shape: ten estimators at each
+// sample size, leave-one-out unsupported at one sample only, RELAX tuned,
+// and the exact REINFORCE variances beside them.
+func TestCompareSamples(t *testing.T) {
+	p := BernoulliProblem()
+	run, err := CompareSamples(p, RELAXTuning{Steps: 5, Seed: 1}, toolkit.DiagnosticSettings{Samples: []int{1, 2}, Replicates: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Diagnostics) != 20 || len(run.RELAXTuning) != 5 || run.Diagnostics[19].Name != "RELAX (tuned)" {
+		t.Fatalf("%d diagnostics, %d tuning steps", len(run.Diagnostics), len(run.RELAXTuning))
+	}
+	for _, d := range run.Diagnostics {
+		if want := d.Name == "REINFORCE + leave-one-out" && d.Samples == 1; want != (d.Unsupported != nil) {
+			t.Errorf("%s at %d samples: unsupported %v", d.Name, d.Samples, d.Unsupported)
+		}
+	}
+	s, err := p.ExactScoreVariance("exact", []int{1, 2, 4}, true)
+	if err != nil || len(s.X) != 2 {
+		t.Fatalf("series %+v, %v", s, err)
+	}
+	if v, _ := p.ScoreVariance(4, true); s.Y[1] != v {
+		t.Errorf("exact variance at 4 samples %v, ScoreVariance %v", s.Y[1], v)
 	}
 }

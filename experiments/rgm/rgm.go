@@ -418,3 +418,24 @@ func Figure(title string, hs []History, variance bool) viz.Line {
 	}
 	return l
 }
+
+// VarianceRatio returns a's mean gradient variance over b's (MeanGradVar)
+// and its standard error by the delta method, the two means taken as
+// independent: their evaluations draw from the same stream, which
+// correlates them positively, so the error is if anything overstated.
+func VarianceRatio(a, b History) (ratio, se float64) {
+	ma, sa := a.MeanGradVar()
+	mb, sb := b.MeanGradVar()
+	ratio = ma / mb
+	return ratio, ratio * math.Hypot(sa/ma, sb/mb)
+}
+
+// Find returns the history of the named estimator, or false.
+func Find(hs []History, name string) (History, bool) {
+	for _, h := range hs {
+		if h.Name == name {
+			return h, true
+		}
+	}
+	return History{}, false
+}

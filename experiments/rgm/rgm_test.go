@@ -130,3 +130,19 @@ func TestExperimentErrors(t *testing.T) {
 		t.Errorf("NaN loss: %v", err)
 	}
 }
+
+// VarianceRatio's standard error follows the delta method.
+func TestVarianceRatio(t *testing.T) {
+	a := History{Name: "a", GradVar: []float64{1, 3}} // mean 2, SE 1
+	b := History{Name: "b", GradVar: []float64{4, 4}} // mean 4, SE 0
+	r, se := VarianceRatio(a, b)
+	if r != 0.5 || math.Abs(se-0.25) > 1e-15 {
+		t.Errorf("ratio %v ± %v, want 0.5 ± 0.25", r, se)
+	}
+	if h, ok := Find([]History{a, b}, "b"); !ok || h.Name != "b" {
+		t.Error("Find b failed")
+	}
+	if _, ok := Find([]History{a}, "c"); ok {
+		t.Error("Find c succeeded")
+	}
+}
