@@ -1,10 +1,13 @@
 package paths
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"gonum.org/v1/gonum/floats"
 )
@@ -118,6 +121,20 @@ func TestPathExperimentLearns(t *testing.T) {
 		}
 		if !(last.Regret < 0.75*first.Regret) {
 			t.Errorf("%s: regret %v after training, %v before", r.Name, last.Regret, first.Regret)
+		}
+	}
+}
+
+// A Config encodes as JSON, the key of toolkit.Cached, with the methods'
+// settings in their names.
+func TestConfigEncodes(t *testing.T) {
+	b, err := json.Marshal(Config{Methods: []Method{FenchelYoung(1, 5), IMLE(0, 0, 2, estimators.Central), SPOPlus()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"PerturbedAdditive+FY (ε=1, S=5)", "I-MLE (λ=10, τ=0.5, S=2, Central)", "SPO+"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s: no %q", b, want)
 		}
 	}
 }

@@ -17,9 +17,11 @@ import (
 // labels, whose gradient reaches the model. The training loss is its
 // mean over the batch.
 type Method struct {
+	// Name labels the method in results and says its settings, so that a
+	// Config encodes as JSON (for toolkit.Cached) with what New builds.
 	Name string
 	// New returns the loss on grids of rows × cols vertices.
-	New func(rows, cols int) estimators.Loss[float64]
+	New func(rows, cols int) estimators.Loss[float64] `json:"-"`
 	// Costs says whether the loss learns from the true costs (SPO+) rather
 	// than from the labelled paths.
 	Costs bool
@@ -30,7 +32,7 @@ type Method struct {
 // tutorial): estimators.PerturbedAdditive over
 // solvers.Negate(ShortestPath) on the scores θ = −ĉ, so that the layer
 // maximises ⟨θ, z⟩. Zero ε means 0.5, zero samples 5 (the InferOpt
-// tutorial's). Its name is "PerturbedAdditive+FY".
+// tutorial's). Its name is "PerturbedAdditive+FY (ε=…, S=…)".
 func FenchelYoung(epsilon float64, samples int) Method {
 	if epsilon == 0 {
 		epsilon = 0.5
@@ -38,7 +40,7 @@ func FenchelYoung(epsilon float64, samples int) Method {
 	if samples == 0 {
 		samples = 5
 	}
-	return Method{Name: "PerturbedAdditive+FY", New: func(rows, cols int) estimators.Loss[float64] {
+	return Method{Name: fmt.Sprintf("PerturbedAdditive+FY (ε=%g, S=%d)", epsilon, samples), New: func(rows, cols int) estimators.Loss[float64] {
 		sp := solvers.ShortestPath[float64]{Rows: rows, Cols: cols}
 		layer := estimators.PerturbedAdditive[float64]{Solver: solvers.Negate[float64](sp), Epsilon: epsilon, Samples: samples}
 		return negated{estimators.FenchelYoungLoss[float64]{Layer: layer}}
@@ -58,7 +60,8 @@ func (n negated) Loss(rnd *rand.Rand, theta, y *ad.Tensor[float64]) *ad.Tensor[f
 // Σ_v z_v(1 − y_v) + (1 − z_v)y_v against the label y, averaged over the
 // samples, and the I-MLE gradient with target θ' = ĉ + λ·dy. Zero λ means
 // 10, zero temperature 0.5, zero samples 1; the noise is Sum-of-Gamma with
-// K = Rows + Cols − 1 and 10 iterations. Its name is "I-MLE".
+// K = Rows + Cols − 1 and 10 iterations. Its name is "I-MLE (λ=…, τ=…)"
+// with the number of samples and the difference when not the defaults.
 func IMLE(lambda, temperature float64, samples int, d estimators.Difference) Method {
 	if lambda == 0 {
 		lambda = 10
@@ -66,7 +69,14 @@ func IMLE(lambda, temperature float64, samples int, d estimators.Difference) Met
 	if temperature == 0 {
 		temperature = 0.5
 	}
-	return Method{Name: "I-MLE", New: func(rows, cols int) estimators.Loss[float64] {
+	name := fmt.Sprintf("I-MLE (λ=%g, τ=%g", lambda, temperature)
+	if samples > 1 {
+		name += fmt.Sprintf(", S=%d", samples)
+	}
+	if d != estimators.Forward {
+		name += fmt.Sprintf(", %v", d)
+	}
+	return Method{Name: name + ")", New: func(rows, cols int) estimators.Loss[float64] {
 		return Hamming{estimators.IMLE[float64]{Solver: solvers.ShortestPath[float64]{Rows: rows, Cols: cols}, Minimize: true,
 			Noise: distributions.SumOfGamma[float64]{K: rows + cols - 1, Iterations: 10}, Temperature: temperature,
 			Target: estimators.PerturbationTarget[float64]{Alpha: 1, Lambda: lambda}, Samples: samples, Difference: d}}
