@@ -1,6 +1,4 @@
-// Package models holds the models and experiment problems that stochgrad's
-// notebooks reproduce: the Gaussian VAE, the synthetic problems of the I-MLE
-// and AIMLE papers, cost predictors for shortest paths, and more as methods
-// arrive. A notebook stays thin over these: it picks settings, calls a
-// function here and draws the plain results it returns.
+// Package models holds reusable models, such as the Gaussian VAE: what
+// more than one study or notebook trains. A reproduced study's own
+// problems, harnesses and figures live in its package under experiments/.
 package models
