@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Estimator returns the index of the estimator called name in f, or -1.
@@ -35,4 +38,32 @@ func (f *Fidelity) SamplesToReach(e int, level float64) float64 {
 		return math.Exp(lo + t*(hi-lo))
 	}
 	return math.Inf(1)
+}
+
+// MeanSE returns the mean over problems of estimator e's cosine
+// similarity at Samples[i] and its standard error.
+func (f *Fidelity) MeanSE(e, i int) (mean, se float64) {
+	x := f.Cosine[e][i]
+	mean, std := stat.MeanStdDev(x, nil)
+	return mean, std / math.Sqrt(float64(len(x)))
+}
+
+// String returns each estimator's mean cosine ± its standard error at
+// every number of samples, as a table.
+func (f *Fidelity) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-26s", "cosine (± s.e.)")
+	for _, s := range f.Samples {
+		fmt.Fprintf(&b, "%16s", fmt.Sprintf("S = %d", s))
+	}
+	fmt.Fprintln(&b)
+	for e, name := range f.Names {
+		fmt.Fprintf(&b, "%-26s", name)
+		for i := range f.Samples {
+			m, se := f.MeanSE(e, i)
+			fmt.Fprintf(&b, "%16s", fmt.Sprintf("%.3f ± %.3f", m, se))
+		}
+		fmt.Fprintln(&b)
+	}
+	return b.String()
 }

@@ -118,3 +118,14 @@ func TestPathMap(t *testing.T) {
 		t.Error("path without the start corner accepted")
 	}
 }
+
+func TestFinalAndMeanMetrics(t *testing.T) {
+	rep := func(r0, r1 float64) []Run { return []Run{{Name: "FY", Test: []Metrics{{Regret: r0}, {Regret: r1}}}} }
+	b, a, se := Final([][]Run{rep(0.2, 0.1), rep(0.4, 0.3)}, 0, func(m Metrics) float64 { return m.Regret })
+	if abs(b-0.3) > 1e-15 || abs(a-0.2) > 1e-15 || abs(se-0.1) > 1e-15 {
+		t.Errorf("before %v, after %v ± %v; want 0.3, 0.2 ± 0.1", b, a, se)
+	}
+	if m := MeanMetrics([]Metrics{{Regret: 1, Accuracy: 0.5, Hamming: 2}, {Regret: 3, Accuracy: 1, Hamming: 0}}); m != (Metrics{Regret: 2, Accuracy: 0.75, Hamming: 1}) {
+		t.Errorf("mean %+v", m)
+	}
+}

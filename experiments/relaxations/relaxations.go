@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit"
@@ -165,7 +166,8 @@ type TemperatureRow struct {
 }
 
 // TemperatureSweep is the result of SweepTemperature: a table and figures
-// of bias and variance against the temperature.
+// of bias (with the relaxed estimator's noise floor) and variance against
+// the temperature.
 type TemperatureSweep struct {
 	Problem        string
 	Rows           []TemperatureRow
@@ -212,11 +214,43 @@ func SweepTemperature(p Problem, set Settings) (TemperatureSweep, error) {
 			series[2+i].Y = append(series[2+i].Y, d.Variance)
 		}
 	}
+	floor := viz.Series{Name: "noise floor (relaxed)"}
+	for _, r := range out.Rows {
+		floor.X, floor.Y = append(floor.X, r.Temperature), append(floor.Y, r.Relaxed.BiasFloor)
+	}
 	out.Bias = viz.Line{Title: "‖bias‖ against temperature: " + p.Name, XLabel: "temperature τ", YLabel: "‖E ĝ − ∇‖",
-		LogX: true, LogY: true, Series: series[:2]}
+		LogX: true, LogY: true, Series: append(series[:2:2], floor)}
 	out.Variance = viz.Line{Title: "total variance against temperature: " + p.Name, XLabel: "temperature τ", YLabel: "E‖ĝ − E ĝ‖²",
 		LogX: true, LogY: true, Series: series[2:]}
 	return out, nil
+}
+
+// SmallTauSlope returns the log-log slope of the relaxed estimator's
+// variance against τ over the last k rows of the sweep (the smallest
+// temperatures when they decrease) and its standard error
+// (toolkit.LogLogSlope). Theory says −1 as τ → 0.
+func (sw TemperatureSweep) SmallTauSlope(k int) (slope, se float64) {
+	var x, y, s []float64
+	for _, r := range sw.Rows[max(0, len(sw.Rows)-k):] {
+		x, y, s = append(x, r.Temperature), append(y, r.Relaxed.Variance), append(s, r.Relaxed.VarianceSE)
+	}
+	return toolkit.LogLogSlope(x, y, s)
+}
+
+// String returns the sweep as a table: at each temperature the relaxed
+// and the straight-through estimator's ‖bias‖ with its noise floor and
+// total variance with its standard error, then SmallTauSlope(3).
+func (sw TemperatureSweep) String() string {
+	var b strings.Builder
+	fmt.Fprintln(&b, sw.Problem)
+	for _, r := range sw.Rows {
+		fmt.Fprintf(&b, "  τ=%-5g relaxed ‖bias‖ %.4f (floor %.4f) variance %8.4g ± %-7.2g | straight-through ‖bias‖ %.4f (floor %.4f) variance %8.4g ± %.2g\n",
+			r.Temperature, r.Relaxed.BiasNorm, r.Relaxed.BiasFloor, r.Relaxed.Variance, r.Relaxed.VarianceSE,
+			r.Hard.BiasNorm, r.Hard.BiasFloor, r.Hard.Variance, r.Hard.VarianceSE)
+	}
+	s, se := sw.SmallTauSlope(3)
+	fmt.Fprintf(&b, "  log-log slope of the relaxed variance over the 3 smallest τ: %.3f ± %.3f (theory: −1)\n", s, se)
+	return b.String()
 }
 
 // Estimators returns the estimators one would use on the problem's

@@ -3,6 +3,7 @@ package relaxations
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
@@ -54,7 +55,7 @@ func TestSweepTemperature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sw.Rows) != 2 || len(sw.Bias.Series) != 2 || len(sw.Variance.Series[1].Y) != 2 {
+	if len(sw.Rows) != 2 || len(sw.Bias.Series) != 3 || len(sw.Variance.Series[1].Y) != 2 || sw.Bias.Series[2].Y[1] != sw.Rows[1].Relaxed.BiasFloor {
 		t.Fatalf("sweep %+v", sw)
 	}
 	hi, lo := sw.Rows[0].Relaxed, sw.Rows[1].Relaxed
@@ -66,6 +67,9 @@ func TestSweepTemperature(t *testing.T) {
 	}
 	if !(lo.Variance-hi.Variance > 4*math.Hypot(hi.VarianceSE, lo.VarianceSE)) {
 		t.Errorf("variance does not rise from τ=2 (%.4g) to τ=0.1 (%.4g)", hi.Variance, lo.Variance)
+	}
+	if s, _ := sw.SmallTauSlope(2); !(s < 0) || !strings.Contains(sw.String(), "τ=0.1") {
+		t.Errorf("slope %v; table\n%s", s, sw)
 	}
 	if _, err := sw.Bias.Option(); err != nil {
 		t.Error(err)
