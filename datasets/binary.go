@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // BinaryData generates binary images from a random mixture of Bernoulli
@@ -118,20 +120,5 @@ func (m *BernoulliMixture) LogProb(x []float32) float64 {
 		}
 		terms[k] = lp
 	}
-	return logSumExp(terms)
-}
-
-func logSumExp(v []float64) float64 {
-	mx := math.Inf(-1)
-	for _, x := range v {
-		mx = max(mx, x)
-	}
-	if math.IsInf(mx, -1) {
-		return mx
-	}
-	var s float64
-	for _, x := range v {
-		s += math.Exp(x - mx)
-	}
-	return mx + math.Log(s)
+	return floats.LogSumExp(terms)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
+	"github.com/stochgrad/stochgrad/experiments/relaxations"
 	"github.com/stochgrad/stochgrad/toolkit"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
@@ -17,8 +18,8 @@ import (
 // 1 to 64 samples: unbiased at every size, cosine similarity to the true
 // gradient rising with the samples, and SNR growing like √S.
 func TestDiagnosticsREINFORCE(t *testing.T) {
-	p := toolkit.BernoulliProblem()
-	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "REINFORCE", New: toolkit.Score(nil)}},
+	p := relaxations.BernoulliProblem()
+	ds, fig, err := toolkit.CompareEstimators(p.Problem, []toolkit.NamedEstimator{{Name: "REINFORCE", New: relaxations.Score(nil)}},
 		toolkit.DiagnosticSettings{Replicates: 2000, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -53,14 +54,14 @@ func TestDiagnosticsREINFORCE(t *testing.T) {
 
 func TestDiagnoseDetectsBias(t *testing.T) {
 	// Half the REINFORCE gradient is biased; the diagnostic must say so.
-	p := toolkit.BernoulliProblem()
+	p := relaxations.BernoulliProblem()
 	sf := estimators.ScoreFunction[float64]{Samples: 16}
 	half := estimators.EstimatorFunc[float64](func(rnd *rand.Rand, q distributions.Sampler[float64], f estimators.Func[float64]) estimators.Estimate[float64] {
 		e := sf.Estimate(rnd, q, f)
 		e.Surrogate = ad.MulScalar(e.Surrogate, 0.5)
 		return e
 	})
-	d, err := toolkit.Diagnose(p.Problem(), "half", half, 16, toolkit.DiagnosticSettings{Replicates: 2000})
+	d, err := toolkit.Diagnose(p.Problem, "half", half, 16, toolkit.DiagnosticSettings{Replicates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestDiagnoseDetectsBias(t *testing.T) {
 	for i := range ex {
 		ex[i] /= 2
 	}
-	halved := p.Problem()
+	halved := p.Problem
 	halved.Exact = ex
 	d2, err := toolkit.Diagnose(halved, "half", half, 16, toolkit.DiagnosticSettings{Replicates: 2000})
 	if err != nil {
@@ -86,10 +87,10 @@ func TestDiagnoseDetectsBias(t *testing.T) {
 func TestCompareEstimatorsCommonRandomNumbers(t *testing.T) {
 	// Two copies of the same estimator see the same numbers: identical
 	// results. A different seed gives different ones.
-	p := toolkit.CategoricalProblem()
+	p := relaxations.CategoricalProblem()
 	set := toolkit.DiagnosticSettings{Samples: []int{1, 3}, Replicates: 50, Seed: 7}
-	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{
-		{Name: "a", New: toolkit.Score(nil)}, {Name: "b", New: toolkit.Score(nil)},
+	ds, fig, err := toolkit.CompareEstimators(p.Problem, []toolkit.NamedEstimator{
+		{Name: "a", New: relaxations.Score(nil)}, {Name: "b", New: relaxations.Score(nil)},
 	}, set)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func TestCompareEstimatorsCommonRandomNumbers(t *testing.T) {
 		}
 	}
 	set.Seed = 8
-	other, _, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "a", New: toolkit.Score(nil)}}, set)
+	other, _, err := toolkit.CompareEstimators(p.Problem, []toolkit.NamedEstimator{{Name: "a", New: relaxations.Score(nil)}}, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,21 +121,21 @@ func TestCompareEstimatorsCommonRandomNumbers(t *testing.T) {
 }
 
 func TestDiagnosticSettingsInvalid(t *testing.T) {
-	p := toolkit.BernoulliProblem()
+	p := relaxations.BernoulliProblem()
 	for name, set := range map[string]toolkit.DiagnosticSettings{
 		"zero samples":   {Samples: []int{0}},
 		"one replicate":  {Replicates: 1},
 		"negative reps":  {Replicates: -3},
 		"negative sizes": {Samples: []int{2, -1}},
 	} {
-		if _, _, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{{Name: "x", New: toolkit.Score(nil)}}, set); err == nil {
+		if _, _, err := toolkit.CompareEstimators(p.Problem, []toolkit.NamedEstimator{{Name: "x", New: relaxations.Score(nil)}}, set); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	nan := estimators.EstimatorFunc[float64](func(_ *rand.Rand, q distributions.Sampler[float64], _ estimators.Func[float64]) estimators.Estimate[float64] {
 		return estimators.Estimate[float64]{Surrogate: ad.MulScalar(ad.Sum(q.(distributions.Bernoulli[float64]).Logits), math.NaN())}
 	})
-	d, err := toolkit.Diagnose(p.Problem(), "nan", nan, 1, toolkit.DiagnosticSettings{Replicates: 5})
+	d, err := toolkit.Diagnose(p.Problem, "nan", nan, 1, toolkit.DiagnosticSettings{Replicates: 5})
 	if err == nil || d.NonFinite != 5 {
 		t.Errorf("all-NaN estimator: err %v, NonFinite %d", err, d.NonFinite)
 	}
@@ -166,10 +167,10 @@ func TestLogLogSlope(t *testing.T) {
 // Compare REINFORCE with and without a leave-one-out baseline on the
 // 8-Bernoulli problem, on common random numbers.
 func ExampleCompareEstimators() {
-	p := toolkit.BernoulliProblem()
-	ds, fig, err := toolkit.CompareEstimators(p.Problem(), []toolkit.NamedEstimator{
-		{Name: "REINFORCE", New: toolkit.Score(nil)},
-		{Name: "REINFORCE + leave-one-out", New: toolkit.Score(estimators.LeaveOneOut{})},
+	p := relaxations.BernoulliProblem()
+	ds, fig, err := toolkit.CompareEstimators(p.Problem, []toolkit.NamedEstimator{
+		{Name: "REINFORCE", New: relaxations.Score(nil)},
+		{Name: "REINFORCE + leave-one-out", New: relaxations.Score(estimators.LeaveOneOut{})},
 	}, toolkit.DiagnosticSettings{Samples: []int{4, 16}, Replicates: 1000})
 	if err != nil {
 		fmt.Println(err)

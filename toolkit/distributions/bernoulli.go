@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -42,7 +43,7 @@ func (d Bernoulli[T]) Probs() *ad.Tensor[T] { return ad.Sigmoid(d.Logits) }
 func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	out := ad.Zeros[T](d.Logits.Shape()...)
 	for i, l := range d.Logits.Data {
-		if rnd.Float64() < sigmoid(float64(l)) {
+		if rnd.Float64() < mathx.Sigmoid(float64(l)) {
 			out.Data[i] = 1
 		}
 	}
@@ -65,7 +66,7 @@ func (d Bernoulli[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 		if x != 1 {
 			z += (1 - x) * lp0
 		}
-		return z, x - sigmoid(l), lp1 - lp0
+		return z, x - mathx.Sigmoid(l), lp1 - lp0
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -74,7 +75,7 @@ func testBernoulliExtremes[T ad.Float](t *testing.T) {
 		}
 		ad.Sum(lp).Backward()
 		for i, li := range logits {
-			near(t, "∂LogProb/∂l", float64(l.Grad[i]), x-sigmoid(li), tol[T]())
+			near(t, "∂LogProb/∂l", float64(l.Grad[i]), x-mathx.Sigmoid(li), tol[T]())
 		}
 	}
 	l := ad.Param(vec[T](logits...))

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -145,7 +146,7 @@ func (d Categorical[T]) Entropy() *ad.Tensor[T] {
 	grad := make([]float64, d.Logits.Len()) // ∂H/∂l
 	for r := range rows {
 		row := d.Logits.Data[r*k : (r+1)*k]
-		lse := logSumExp(row)
+		lse := mathx.LogSumExp(row)
 		h := 0.0
 		for _, v := range row {
 			if lp := float64(v) - lse; !math.IsInf(lp, -1) {
@@ -172,19 +173,3 @@ func (d Categorical[T]) Entropy() *ad.Tensor[T] {
 // Mean returns the probabilities softmax(Logits), the mean of the one-hot
 // values.
 func (d Categorical[T]) Mean() *ad.Tensor[T] { return d.Probs() }
-
-// logSumExp returns log Σ exp(v) in float64; −Inf if all are −Inf.
-func logSumExp[T ad.Float](v []T) float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = max(m, float64(x))
-	}
-	if math.IsInf(m, 0) {
-		return m
-	}
-	s := 0.0
-	for _, x := range v {
-		s += math.Exp(float64(x) - m)
-	}
-	return m + math.Log(s)
-}

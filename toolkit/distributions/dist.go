@@ -152,15 +152,6 @@ func softplus(x float64) float64 {
 	return max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 }
 
-// sigmoid is the logistic function, computed without overflow.
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
 // check returns an error naming fn and param at the first element of t for
 // which ok is false; want says what the element must be.
 func check[T ad.Float](fn, param string, t *ad.Tensor[T], ok func(v float64) bool, want string) error {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
+
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -124,7 +126,7 @@ func klNormal[T ad.Float](p, q Normal[T]) *ad.Tensor[T] {
 // where p puts mass on an outcome q excludes.
 func klBernoulli[T ad.Float](p, q Bernoulli[T]) *ad.Tensor[T] {
 	return binaryOp("KL(Bernoulli‖Bernoulli)", p.Logits, q.Logits, func(a, b float64) (kl, da, db float64) {
-		s1, s0 := sigmoid(a), sigmoid(-a)
+		s1, s0 := mathx.Sigmoid(a), mathx.Sigmoid(-a)
 		if s1 > 0 {
 			kl += s1 * (-softplus(-a) + softplus(-b))
 		}
@@ -135,7 +137,7 @@ func klBernoulli[T ad.Float](p, q Bernoulli[T]) *ad.Tensor[T] {
 		if s1*s0 > 0 {
 			da = s1 * s0 * (a - b)
 		}
-		return kl, da, sigmoid(b) - s1
+		return kl, da, mathx.Sigmoid(b) - s1
 	})
 }
 
@@ -150,7 +152,7 @@ func klCategorical[T ad.Float](p, q Categorical[T]) *ad.Tensor[T] {
 	ga, gb := make([]float64, a.Len()), make([]float64, a.Len())
 	for r := range rows {
 		ra, rb := a.Data[r*k:(r+1)*k], b.Data[r*k:(r+1)*k]
-		la, lb := logSumExp(ra), logSumExp(rb)
+		la, lb := mathx.LogSumExp(ra), mathx.LogSumExp(rb)
 		kl := 0.0
 		for j := range k {
 			if lp := float64(ra[j]) - la; !math.IsInf(lp, -1) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
+
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -77,7 +79,7 @@ func TestKLBernoulliMatchesEnumeration(t *testing.T) {
 		t.Fatal("no Bernoulli–Bernoulli KL registered")
 	}
 	for i := range a {
-		p1, q1 := sigmoid(a[i]), sigmoid(b[i])
+		p1, q1 := mathx.Sigmoid(a[i]), mathx.Sigmoid(b[i])
 		want := 0.0
 		for _, pq := range [][2]float64{{p1, q1}, {1 - p1, 1 - q1}} {
 			if pq[0] > 0 {
@@ -101,7 +103,7 @@ func TestKLCategoricalMatchesEnumeration(t *testing.T) {
 		t.Fatalf("closed form found %v, shape %v; want one of shape [2]", ok, kl)
 	}
 	for r := range 2 {
-		la, lb := logSumExp(a[3*r:3*r+3]), logSumExp(b[3*r:3*r+3])
+		la, lb := mathx.LogSumExp(a[3*r:3*r+3]), mathx.LogSumExp(b[3*r:3*r+3])
 		want := 0.0
 		for j := 3 * r; j < 3*r+3; j++ {
 			if p := math.Exp(a[j] - la); p > 0 {
@@ -151,7 +153,7 @@ func TestMonteCarloKLScoreGradient(t *testing.T) {
 		a := ad.Param(ad.Full(0.7, n))
 		q := Bernoulli[float64]{ad.Scalar(-0.4)}
 		ad.Sum(MonteCarloKL[float64](newRand(3), Bernoulli[float64]{a}, q, samples)).Backward()
-		s1, s0 := sigmoid(0.7), sigmoid(-0.7)
+		s1, s0 := mathx.Sigmoid(0.7), mathx.Sigmoid(-0.7)
 		checkMean(t, "Bernoulli Monte Carlo KL gradient", a.Grad, s1*s0*(0.7+0.4))
 
 		la := []float64{0.3, -0.6, 1.1}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stochgrad/stochgrad/internal/mathx"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -71,7 +72,7 @@ func testRelaxedBernoulli[T ad.Float](t *testing.T) {
 			}
 		}
 		for i, l := range logits {
-			checkFreq(t, fmt.Sprintf("P(x > ½), l = %g, λ = %g", l, lam), counts[i], n, sigmoid(l))
+			checkFreq(t, fmt.Sprintf("P(x > ½), l = %g, λ = %g", l, lam), counts[i], n, mathx.Sigmoid(l))
 		}
 	}
 	// At λ = 0.01 the draws are near 0 or 1: x ∈ (ε, 1−ε) needs
@@ -99,7 +100,7 @@ func TestRelaxedBernoulliNormalised(t *testing.T) {
 	n := int((hi-lo)/h) + 1
 	x := ad.Zeros[float64](n)
 	for i := range n {
-		x.Data[i] = sigmoid(lo + float64(i)*h)
+		x.Data[i] = mathx.Sigmoid(lo + float64(i)*h)
 	}
 	for _, c := range []struct{ l, lam float64 }{{0.7, 0.5}, {-1.3, 1.5}, {2, 1}} {
 		lp := RelaxedBernoulli[float64]{ad.Scalar(c.l), c.lam}.LogProb(x)

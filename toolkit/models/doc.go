@@ -1,8 +1,6 @@
-// Package models holds the models and experiment problems that stochgrad's
-// notebooks reproduce: the Gaussian VAE, the synthetic problems of the I-MLE
-// and AIMLE papers, cost predictors for shortest paths, and more as methods
-// arrive. A notebook stays thin over these: it picks settings, calls a
-// function here and draws the plain results it returns.
+// Package models holds reusable models: what more than one study or
+// notebook trains. A reproduced study's own problems, harnesses and figures
+// live in its package under experiments/.
 //
 // The variational autoencoders (VAE, StackedVAE with the IWAE paper's
 // architectures, and LatentVAE over categorical, k-subset or any other

@@ -1,4 +1,4 @@
-package models
+package imle
 
 import (
 	"fmt"
@@ -7,14 +7,15 @@ import (
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
+	"gonum.org/v1/gonum/stat"
 )
 
-// SubsetFidelityConfig configures the gradient-fidelity experiment of the
+// FidelityConfig configures the gradient-fidelity experiment of the
 // AIMLE paper (torch-adaptive-imle cli/gradient-samples-cli.py): for each
 // seed, draw a problem (θ, b), compute the exact gradient of E_{p_θ}[L]
 // and the cosine similarity to it of every estimator's estimate from S
 // samples. Zero values mean the defaults in brackets.
-type SubsetFidelityConfig struct {
+type FidelityConfig struct {
 	// N and K give the problem size [10 and 5].
 	N, K int
 	// Seeds is the number of problems [64, the reference's; 8 in quick
@@ -23,17 +24,20 @@ type SubsetFidelityConfig struct {
 	// Samples lists the numbers of samples S [1, 10, 100, 1000; 1, 10, 100
 	// in quick mode].
 	Samples []int
-	// WarmupSteps is the number of calls to a stateful estimator (a
-	// Resetter, i.e. AIMLE) at the same θ before the measured one [100].
+	// WarmupSteps is the number of calls to a Stateful estimator (AIMLE)
+	// at the same θ before the measured one [100].
 	WarmupSteps int
-	// Estimators are compared [DefaultSubsetEstimators()].
-	Estimators []SubsetEstimator
+	// Estimators are compared [DefaultEstimators(K)].
+	Estimators []Estimator
+	// Problems, when not nil, are the problems to measure on instead of
+	// Seeds problems drawn with N and K: problem s plays the part of seed s.
+	Problems []*Problem
 	// Quick selects the quick defaults.
 	Quick bool
 }
 
-// SubsetFidelity is the result of RunSubsetFidelity.
-type SubsetFidelity struct {
+// Fidelity is the result of RunFidelity.
+type Fidelity struct {
 	// Names of the estimators, in the order of the other fields.
 	Names []string
 	// Samples lists the numbers of samples.
@@ -46,7 +50,7 @@ type SubsetFidelity struct {
 	Mean, Std [][]float64
 }
 
-func (c SubsetFidelityConfig) withDefaults() SubsetFidelityConfig {
+func (c FidelityConfig) withDefaults() FidelityConfig {
 	if c.N == 0 {
 		c.N = 10
 	}
@@ -69,51 +73,65 @@ func (c SubsetFidelityConfig) withDefaults() SubsetFidelityConfig {
 		c.WarmupSteps = 100
 	}
 	if c.Estimators == nil {
-		c.Estimators = DefaultSubsetEstimators()
+		c.Estimators = DefaultEstimators(c.K)
 	}
 	return c
 }
 
-// RunSubsetFidelity runs the gradient-fidelity experiment. Seed s draws its
-// problem from rand.NewPCG(s, 0); every estimator at every S starts from
-// rand.NewPCG(s, S), so estimators that draw alike see common random
-// numbers.
-func RunSubsetFidelity(cfg SubsetFidelityConfig) (*SubsetFidelity, error) {
+// RunFidelity runs the gradient-fidelity experiment. Seed s draws its
+// problem from rand.NewPCG(s, 0) (unless Problems are given); every
+// estimator at every S starts from rand.NewPCG(s, S), so estimators that
+// draw alike see common random numbers.
+func RunFidelity(cfg FidelityConfig) (*Fidelity, error) {
+	if cfg.Problems != nil {
+		cfg.Seeds = len(cfg.Problems)
+		if cfg.Seeds == 0 {
+			return nil, fmt.Errorf("imle: RunFidelity: no Problems")
+		}
+	}
 	cfg = cfg.withDefaults()
 	if cfg.Seeds < 1 || cfg.WarmupSteps < 0 {
-		return nil, fmt.Errorf("models: RunSubsetFidelity: Seeds = %d, WarmupSteps = %d; want Seeds ≥ 1, WarmupSteps ≥ 0", cfg.Seeds, cfg.WarmupSteps)
+		return nil, fmt.Errorf("imle: RunFidelity: Seeds = %d, WarmupSteps = %d; want Seeds ≥ 1, WarmupSteps ≥ 0", cfg.Seeds, cfg.WarmupSteps)
 	}
 	for _, s := range cfg.Samples {
 		if s < 1 {
-			return nil, fmt.Errorf("models: RunSubsetFidelity: %d samples; want ≥ 1", s)
+			return nil, fmt.Errorf("imle: RunFidelity: %d samples; want ≥ 1", s)
 		}
 	}
-	res := &SubsetFidelity{Samples: cfg.Samples}
+	res := &Fidelity{Samples: cfg.Samples}
 	ne, ns := len(cfg.Estimators), len(cfg.Samples)
 	res.Cosine = make([][][]float64, ne)
 	for e, est := range cfg.Estimators {
-		res.Names = append(res.Names, est.Name())
+		if est.New == nil {
+			return nil, fmt.Errorf("imle: RunFidelity: estimator %q has a nil New", est.Name)
+		}
+		res.Names = append(res.Names, est.Name)
 		res.Cosine[e] = make([][]float64, ns)
 		for i := range ns {
 			res.Cosine[e][i] = make([]float64, cfg.Seeds)
 		}
 	}
 	for seed := range cfg.Seeds {
-		p, err := NewSubsetProblem(rand.New(rand.NewPCG(uint64(seed), 0)), cfg.N, cfg.K)
-		if err != nil {
-			return nil, err
+		var p *Problem
+		if cfg.Problems != nil {
+			p = cfg.Problems[seed]
+		} else {
+			var err error
+			if p, err = NewProblem(rand.New(rand.NewPCG(uint64(seed), 0)), cfg.N, cfg.K); err != nil {
+				return nil, err
+			}
 		}
 		truth := p.Gradient(p.Theta)
 		for i, s := range cfg.Samples {
 			for e, est := range cfg.Estimators {
 				rnd := rand.New(rand.NewPCG(uint64(seed), uint64(s)))
-				if r, ok := est.(Resetter); ok {
-					r.Reset()
+				g := est.New(s)
+				if est.Stateful {
 					for range cfg.WarmupSteps {
-						est.Gradient(rnd, p, p.Theta, s)
+						p.Estimate(rnd, g, p.Theta)
 					}
 				}
-				res.Cosine[e][i][seed] = CosineSimilarity(est.Gradient(rnd, p, p.Theta, s), truth)
+				res.Cosine[e][i][seed] = CosineSimilarity(p.Estimate(rnd, g, p.Theta), truth)
 			}
 		}
 	}
@@ -121,46 +139,35 @@ func RunSubsetFidelity(cfg SubsetFidelityConfig) (*SubsetFidelity, error) {
 	for e := range ne {
 		res.Mean[e], res.Std[e] = make([]float64, ns), make([]float64, ns)
 		for i := range ns {
-			res.Mean[e][i], res.Std[e][i] = meanStd(res.Cosine[e][i])
+			res.Mean[e][i], res.Std[e][i] = stat.PopMeanStdDev(res.Cosine[e][i], nil)
 		}
 	}
 	return res, nil
 }
 
-// meanStd returns the mean and the (population) standard deviation, as
-// numpy's defaults that the reference plots with.
-func meanStd(x []float64) (mean, std float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(x)))
-}
-
-// SubsetRun is one estimator in the optimisation experiment with its
+// Run is one estimator in the optimisation experiment with its
 // learning rate.
-type SubsetRun struct {
-	Estimator SubsetEstimator
+type Run struct {
+	Estimator Estimator
 	// LearningRate of SGD with momentum.
 	LearningRate float64
-	// Steps overrides SubsetOptimisationConfig.Steps when positive (the
+	// Steps overrides OptimisationConfig.Steps when positive (the
 	// reference runs the score function for 10 times as many steps).
 	Steps int
 }
 
-// SubsetOptimisationConfig configures the optimisation experiment of the
+// OptimisationConfig configures the optimisation experiment of the
 // I-MLE paper (torch-adaptive-imle cli/synth-cli.py toy_exp_v2): minimise
 // E_{p_θ}[‖z − b‖²] over θ by SGD with momentum from θ₀, one sample per
 // step, and record the exact optimality gap E_{p_θ}[L] − min_z L(z) before
 // every step. Zero values mean the defaults in brackets.
-type SubsetOptimisationConfig struct {
+type OptimisationConfig struct {
 	// N and K give the problem size [10 and 5].
 	N, K int
 	// Seed draws the one problem (θ₀, b) from rand.NewPCG(Seed, 0) [0].
 	Seed uint64
+	// Problem, when not nil, is the problem instead of the one Seed draws.
+	Problem *Problem
 	// Steps is the number of SGD steps [100].
 	Steps int
 	// Repeats is the number of independent runs per estimator [100, the
@@ -171,14 +178,14 @@ type SubsetOptimisationConfig struct {
 	// Samples per step [1].
 	Samples int
 	// Runs are the estimators with their learning rates
-	// [DefaultSubsetRuns()].
-	Runs []SubsetRun
+	// [DefaultRuns()].
+	Runs []Run
 	// Quick selects the quick defaults.
 	Quick bool
 }
 
-// SubsetOptimisation is the result of RunSubsetOptimisation.
-type SubsetOptimisation struct {
+// Optimisation is the result of RunOptimisation.
+type Optimisation struct {
 	Names []string
 	// MinLoss is min_z L(z).
 	MinLoss float64
@@ -188,30 +195,30 @@ type SubsetOptimisation struct {
 	Gap, GapStd [][]float64
 }
 
-// DefaultSubsetRuns returns the estimators of the optimisation experiment:
+// DefaultRuns returns the estimators of the optimisation experiment:
 // the score function (for 1000 steps, as the reference), straight-through,
 // Gumbel-softmax (τ = 0.5), I-MLE (forward, λ = 1) and AIMLE (central),
 // with Sum-of-Gamma noise (K = 5, 10 iterations) for the perturb-and-MAP
 // ones. The learning rates are the best of a grid search over {0.001,
-// 0.002, 0.005, …, 1, 2, 5} with SubsetTuneLearningRate (final gap after
+// 0.002, 0.005, …, 1, 2, 5} with TuneLearningRate (final gap after
 // 100 steps, 20 repeats, the 5-of-10 problem of seed 0): final gaps 0.32,
 // 0.44, 0.38, 0.28 and 0.43.
-func DefaultSubsetRuns() []SubsetRun {
-	return defaultSubsetRuns(5)
+func DefaultRuns() []Run {
+	return defaultRuns(5)
 }
 
-func defaultSubsetRuns(k int) []SubsetRun {
+func defaultRuns(k int) []Run {
 	sog := sumOfGammaNoise(k)
-	return []SubsetRun{
-		{Estimator: SubsetScoreFunction{}, LearningRate: 0.005, Steps: 1000},
-		{Estimator: SubsetStraightThrough{Noise: sog}, LearningRate: 2},
-		{Estimator: SubsetGumbelSoftmax{}, LearningRate: 0.05},
-		{Estimator: SubsetIMLE{Lambda: 1, Noise: sog}, LearningRate: 0.5},
-		{Estimator: &SubsetAIMLE{Difference: estimators.Central, Noise: sog}, LearningRate: 2},
+	return []Run{
+		{Estimator: ScoreFunction(nil), LearningRate: 0.005, Steps: 1000},
+		{Estimator: Estimator{Name: "STE", New: func(s int) estimators.Estimator[float64] { return StraightThrough{K: k, Noise: sog, Samples: s} }}, LearningRate: 2},
+		{Estimator: Estimator{Name: "Gumbel-softmax", New: func(s int) estimators.Estimator[float64] { return GumbelSoftmax{K: k, Samples: s} }}, LearningRate: 0.05},
+		{Estimator: IMLE(k, 1, estimators.Forward, sog), LearningRate: 0.5},
+		{Estimator: AIMLE(k, referenceTarget, estimators.Central, sog), LearningRate: 2},
 	}
 }
 
-func (c SubsetOptimisationConfig) withDefaults() SubsetOptimisationConfig {
+func (c OptimisationConfig) withDefaults() OptimisationConfig {
 	if c.N == 0 {
 		c.N = 10
 	}
@@ -237,27 +244,30 @@ func (c SubsetOptimisationConfig) withDefaults() SubsetOptimisationConfig {
 		c.Samples = 1
 	}
 	if c.Runs == nil {
-		c.Runs = defaultSubsetRuns(c.K)
+		c.Runs = defaultRuns(c.K)
 	}
 	return c
 }
 
-// RunSubsetOptimisation runs the optimisation experiment. Repeat r of run
+// RunOptimisation runs the optimisation experiment. Repeat r of run
 // i draws from rand.NewPCG(r, i).
-func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, error) {
+func RunOptimisation(cfg OptimisationConfig) (*Optimisation, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Steps < 1 || cfg.Repeats < 1 || cfg.Samples < 1 || cfg.Momentum >= 1 {
-		return nil, fmt.Errorf("models: RunSubsetOptimisation: Steps = %d, Repeats = %d, Samples = %d, Momentum = %v; want positive counts and Momentum < 1",
+		return nil, fmt.Errorf("imle: RunOptimisation: Steps = %d, Repeats = %d, Samples = %d, Momentum = %v; want positive counts and Momentum < 1",
 			cfg.Steps, cfg.Repeats, cfg.Samples, cfg.Momentum)
 	}
-	p, err := NewSubsetProblem(rand.New(rand.NewPCG(cfg.Seed, 0)), cfg.N, cfg.K)
-	if err != nil {
-		return nil, err
+	p := cfg.Problem
+	if p == nil {
+		var err error
+		if p, err = NewProblem(rand.New(rand.NewPCG(cfg.Seed, 0)), cfg.N, cfg.K); err != nil {
+			return nil, err
+		}
 	}
-	res := &SubsetOptimisation{MinLoss: p.MinLoss()}
+	res := &Optimisation{MinLoss: p.MinLoss()}
 	for i, run := range cfg.Runs {
-		if !(run.LearningRate > 0) {
-			return nil, fmt.Errorf("models: RunSubsetOptimisation: %s has learning rate %v; want > 0", run.Estimator.Name(), run.LearningRate)
+		if !(run.LearningRate > 0) || run.Estimator.New == nil {
+			return nil, fmt.Errorf("imle: RunOptimisation: %s has learning rate %v (want > 0) or a nil New", run.Estimator.Name, run.LearningRate)
 		}
 		steps := cfg.Steps
 		if run.Steps > 0 {
@@ -265,7 +275,7 @@ func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, e
 		}
 		curves := make([][]float64, cfg.Repeats)
 		for r := range cfg.Repeats {
-			curves[r] = subsetDescent(p, run, steps, cfg.Momentum, cfg.Samples, rand.New(rand.NewPCG(uint64(r), uint64(i))))
+			curves[r] = descent(p, run, steps, cfg.Momentum, cfg.Samples, rand.New(rand.NewPCG(uint64(r), uint64(i))))
 		}
 		mean, std := make([]float64, steps+1), make([]float64, steps+1)
 		col := make([]float64, cfg.Repeats)
@@ -273,26 +283,24 @@ func RunSubsetOptimisation(cfg SubsetOptimisationConfig) (*SubsetOptimisation, e
 			for r := range curves {
 				col[r] = curves[r][t] - res.MinLoss
 			}
-			mean[t], std[t] = meanStd(col)
+			mean[t], std[t] = stat.PopMeanStdDev(col, nil)
 		}
-		res.Names = append(res.Names, run.Estimator.Name())
+		res.Names = append(res.Names, run.Estimator.Name)
 		res.Gap, res.GapStd = append(res.Gap, mean), append(res.GapStd, std)
 	}
 	return res, nil
 }
 
-// subsetDescent runs SGD with momentum (PyTorch's convention) from θ₀ and
+// descent runs SGD with momentum (PyTorch's convention) from θ₀ and
 // returns the exact expected loss before every step and after the last.
-func subsetDescent(p *SubsetProblem, run SubsetRun, steps int, momentum float64, samples int, rnd *rand.Rand) []float64 {
-	if r, ok := run.Estimator.(Resetter); ok {
-		r.Reset()
-	}
+func descent(p *Problem, run Run, steps int, momentum float64, samples int, rnd *rand.Rand) []float64 {
+	est := run.Estimator.New(samples)
 	theta := append([]float64(nil), p.Theta...)
 	buf := make([]float64, p.N)
 	out := make([]float64, 0, steps+1)
 	for t := range steps {
 		out = append(out, p.ExpectedLoss(theta))
-		g := run.Estimator.Gradient(rnd, p, theta, samples)
+		g := p.Estimate(rnd, est, theta)
 		for j := range theta {
 			if t == 0 {
 				buf[j] = g[j]
@@ -305,17 +313,17 @@ func subsetDescent(p *SubsetProblem, run SubsetRun, steps int, momentum float64,
 	return append(out, p.ExpectedLoss(theta))
 }
 
-// SubsetTuneLearningRate returns, among grid, the learning rate with the
+// TuneLearningRate returns, among grid, the learning rate with the
 // smallest mean final gap of run's estimator in the optimisation experiment
 // cfg (cfg.Runs is ignored), and the gaps.
-func SubsetTuneLearningRate(cfg SubsetOptimisationConfig, run SubsetRun, grid []float64) (best float64, gaps []float64, err error) {
+func TuneLearningRate(cfg OptimisationConfig, run Run, grid []float64) (best float64, gaps []float64, err error) {
 	bestGap := math.Inf(1)
 	for _, lr := range grid {
 		c := cfg
 		r := run
 		r.LearningRate = lr
-		c.Runs = []SubsetRun{r}
-		res, err := RunSubsetOptimisation(c)
+		c.Runs = []Run{r}
+		res, err := RunOptimisation(c)
 		if err != nil {
 			return 0, nil, err
 		}

@@ -1,4 +1,4 @@
-package toolkit_test
+package relaxations
 
 import (
 	"math"
@@ -13,7 +13,7 @@ import (
 // REINFORCE, with and without the leave-one-out baseline, against the
 // variance measured over many estimates, within four standard errors.
 func TestScoreVarianceMatchesMonteCarlo(t *testing.T) {
-	for _, p := range []toolkit.GradientProblem{toolkit.BernoulliProblem(), toolkit.CategoricalProblem()} {
+	for _, p := range []Problem{BernoulliProblem(), CategoricalProblem()} {
 		for _, tc := range []struct {
 			samples int
 			loo     bool
@@ -26,7 +26,7 @@ func TestScoreVarianceMatchesMonteCarlo(t *testing.T) {
 			if tc.loo {
 				b = estimators.LeaveOneOut{}
 			}
-			d, err := toolkit.Diagnose(p.Problem(), "score", toolkit.Score(b)(tc.samples), tc.samples, toolkit.DiagnosticSettings{Replicates: 10000, Seed: 3})
+			d, err := toolkit.Diagnose(p.Problem, "score", Score(b)(tc.samples), tc.samples, toolkit.DiagnosticSettings{Replicates: 10000, Seed: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +36,7 @@ func TestScoreVarianceMatchesMonteCarlo(t *testing.T) {
 			}
 		}
 	}
-	if _, err := toolkit.BernoulliProblem().ScoreVariance(1, true); err == nil {
+	if _, err := BernoulliProblem().ScoreVariance(1, true); err == nil {
 		t.Error("leave-one-out with one sample: no error")
 	}
 }
@@ -50,7 +50,7 @@ func TestConcreteSimplex(t *testing.T) {
 	probs := []float64{math.Exp(0.5) / z, math.Exp(-0.3) / z, math.Exp(1.0) / z}
 	const n = 4000
 	temps := []float64{0.05, 1, 10}
-	sc, err := toolkit.ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), logits, temps, n)
+	sc, err := ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), logits, temps, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +85,10 @@ func TestConcreteSimplex(t *testing.T) {
 			t.Errorf("τ=%g: %.3f of samples within 0.05 of a corner", temps[i], frac)
 		}
 	}
-	if _, err := toolkit.ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), []float64{0, 0}, temps, 10); err == nil {
+	if _, err := ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), []float64{0, 0}, temps, 10); err == nil {
 		t.Error("two logits: no error")
 	}
-	if _, err := toolkit.ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), logits, []float64{-1}, 10); err == nil {
+	if _, err := ConcreteSimplex(rand.New(rand.NewPCG(1, 1)), logits, []float64{-1}, 10); err == nil {
 		t.Error("negative temperature: no error")
 	}
 }
@@ -99,7 +99,7 @@ func TestConcreteSimplex(t *testing.T) {
 // 4000 points.
 func TestConcreteDensity(t *testing.T) {
 	const logit, points = 0.7, 4000
-	line, err := toolkit.ConcreteDensity(logit, []float64{1, 2, 5}, points)
+	line, err := ConcreteDensity(logit, []float64{1, 2, 5}, points)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestConcreteDensity(t *testing.T) {
 			t.Errorf("%s: mass %.5f, P(X > ½) %.5f; want 1 and %.5f", s.Name, mass, upper, want)
 		}
 	}
-	if _, err := toolkit.ConcreteDensity(0, []float64{0}, 10); err == nil {
+	if _, err := ConcreteDensity(0, []float64{0}, 10); err == nil {
 		t.Error("zero temperature: no error")
 	}
 }
@@ -125,17 +125,17 @@ func TestConcreteDensity(t *testing.T) {
 // has a lower variance than REBAR at its starting point, by more than four
 // standard errors.
 func TestTuneRELAX(t *testing.T) {
-	p := toolkit.BernoulliProblem()
-	tuned, err := p.TuneRELAX(toolkit.RELAXTuning{Steps: 300, Seed: 1})
+	p := BernoulliProblem()
+	tuned, err := p.TuneRELAX(RELAXTuning{Steps: 300, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	set := toolkit.DiagnosticSettings{Replicates: 3000, Seed: 2}
-	relax, err := toolkit.Diagnose(p.Problem(), "RELAX", tuned.New(1), 1, set)
+	relax, err := toolkit.Diagnose(p.Problem, "RELAX", tuned.New(1), 1, set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rebar, err := toolkit.Diagnose(p.Problem(), "REBAR", toolkit.REBAR(1, 0.5)(1), 1, set)
+	rebar, err := toolkit.Diagnose(p.Problem, "REBAR", REBAR(1, 0.5)(1), 1, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestTuneRELAX(t *testing.T) {
 	if len(tuned.SquaredNorm) != 300 {
 		t.Errorf("%d tuning records for 300 steps", len(tuned.SquaredNorm))
 	}
-	if _, err := p.TuneRELAX(toolkit.RELAXTuning{LearningRate: -1}); err == nil {
+	if _, err := p.TuneRELAX(RELAXTuning{LearningRate: -1}); err == nil {
 		t.Error("negative learning rate: no error")
 	}
 }

@@ -1,14 +1,15 @@
-package models
+package imle
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
 // TestSamplesToReach checks the interpolation in log S against values
 // worked out by hand, and the two ends.
 func TestSamplesToReach(t *testing.T) {
-	f := &SubsetFidelity{
+	f := &Fidelity{
 		Names:   []string{"a", "b"},
 		Samples: []int{1, 10, 100},
 		Mean:    [][]float64{{0.2, 0.6, 0.8}, {0.1, 0.3, 0.5}},
@@ -48,4 +49,15 @@ func TestSamplesToReach(t *testing.T) {
 		}
 	}()
 	f.SamplesToReach(2, 0.5)
+}
+
+func TestFidelityTable(t *testing.T) {
+	f := &Fidelity{Names: []string{"a"}, Samples: []int{10}, Cosine: [][][]float64{{{0.5, 0.7}}}}
+	m, se := f.MeanSE(0, 0)
+	if math.Abs(m-0.6) > 1e-15 || math.Abs(se-0.1) > 1e-15 {
+		t.Errorf("mean %v ± %v, want 0.6 ± 0.1", m, se)
+	}
+	if s := f.String(); !strings.Contains(s, "S = 10") || !strings.Contains(s, "0.600 ± 0.100") {
+		t.Errorf("table\n%s", s)
+	}
 }

@@ -1,4 +1,4 @@
-package toolkit
+package paths
 
 import (
 	"bytes"
@@ -7,43 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stochgrad/stochgrad/toolkit/models"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
 	"github.com/stochgrad/stochgrad/viz"
 )
 
-// TestSubsetFigures checks that the fidelity and optimisation figures
-// carry the results' numbers: one series per estimator at the sample
-// sizes, and the long run thinned to every 10th point.
-func TestSubsetFigures(t *testing.T) {
-	f := &models.SubsetFidelity{Names: []string{"a", "b"}, Samples: []int{1, 10}, Mean: [][]float64{{0.1, 0.2}, {0.3, 0.4}}}
-	l := SubsetFidelityFigure("fidelity", f)
-	if !l.LogX || len(l.Series) != 2 || !reflect.DeepEqual(l.Series[1].Y, []float64{0.3, 0.4}) || !reflect.DeepEqual(l.Series[0].X, []float64{1, 10}) {
-		t.Errorf("fidelity figure %+v", l)
-	}
-	long := make([]float64, 31)
-	for i := range long {
-		long[i] = float64(i)
-	}
-	o := &models.SubsetOptimisation{Names: []string{"SFE", "STE"}, Gap: [][]float64{long, {5, 4, 3, 2}}}
-	l = SubsetOptimisationFigure("gap", o)
-	if len(l.Series) != 2 || l.Series[0].Name != "SFE (steps ×10)" || l.Series[1].Name != "STE" {
-		t.Fatalf("series %q, %q", l.Series[0].Name, l.Series[1].Name)
-	}
-	if want := []float64{0, 10, 20, 30}; !reflect.DeepEqual(l.Series[0].Y, want) {
-		t.Errorf("thinned SFE %v, want %v", l.Series[0].Y, want)
-	}
-	if want := []float64{5, 4, 3, 2}; !reflect.DeepEqual(l.Series[1].Y, want) {
-		t.Errorf("STE %v, want %v", l.Series[1].Y, want)
-	}
-}
-
 // TestPathCurves checks the average over repeats.
 func TestPathCurves(t *testing.T) {
-	rep := func(r0, r1 float64) []models.PathRun {
-		return []models.PathRun{{Name: "FY", Test: []models.PathMetrics{{Regret: r0}, {Regret: r1}}}}
+	rep := func(r0, r1 float64) []Run {
+		return []Run{{Name: "FY", Test: []Metrics{{Regret: r0}, {Regret: r1}}}}
 	}
-	l := PathCurves("regret", "regret", [][]models.PathRun{rep(0.2, 0.1), rep(0.4, 0.05)}, func(m models.PathMetrics) float64 { return m.Regret })
+	l := Curves("regret", "regret", [][]Run{rep(0.2, 0.1), rep(0.4, 0.05)}, func(m Metrics) float64 { return m.Regret })
 	if len(l.Series) != 1 || l.Series[0].Name != "FY" {
 		t.Fatalf("series %+v", l.Series)
 	}
@@ -55,8 +28,8 @@ func TestPathCurves(t *testing.T) {
 // TestPathTrainingLoss checks the relative loss averaged over repeats and
 // its epochs counted from 1.
 func TestPathTrainingLoss(t *testing.T) {
-	runs := [][]models.PathRun{{{Name: "SPO+", TrainLoss: []float64{2, 1}}}, {{Name: "SPO+", TrainLoss: []float64{4, 1}}}}
-	l := PathTrainingLoss("loss", runs)
+	runs := [][]Run{{{Name: "SPO+", TrainLoss: []float64{2, 1}}}, {{Name: "SPO+", TrainLoss: []float64{4, 1}}}}
+	l := TrainingLoss("loss", runs)
 	if len(l.Series) != 1 || !reflect.DeepEqual(l.Series[0].X, []float64{1, 2}) {
 		t.Fatalf("series %+v", l.Series)
 	}
@@ -103,7 +76,7 @@ func TestPathOrder(t *testing.T) {
 // per path, at grid coordinates) and that the static image renders.
 func TestPathMap(t *testing.T) {
 	z := []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
-	m := PathMap{Title: "map", Rows: 3, Cols: 3, Costs: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9},
+	m := Map{Title: "map", Rows: 3, Cols: 3, Costs: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9},
 		Paths: []GridPath{{"true", z}, {"predicted", z}}}
 	opt, err := m.Option()
 	if err != nil {
@@ -143,5 +116,16 @@ func TestPathMap(t *testing.T) {
 	m.Paths[1].Z = []float64{0, 0, 0, 0, 1, 0, 0, 0, 1}
 	if _, err := m.Option(); err == nil {
 		t.Error("path without the start corner accepted")
+	}
+}
+
+func TestFinalAndMeanMetrics(t *testing.T) {
+	rep := func(r0, r1 float64) []Run { return []Run{{Name: "FY", Test: []Metrics{{Regret: r0}, {Regret: r1}}}} }
+	b, a, se := Final([][]Run{rep(0.2, 0.1), rep(0.4, 0.3)}, 0, func(m Metrics) float64 { return m.Regret })
+	if abs(b-0.3) > 1e-15 || abs(a-0.2) > 1e-15 || abs(se-0.1) > 1e-15 {
+		t.Errorf("before %v, after %v ± %v; want 0.3, 0.2 ± 0.1", b, a, se)
+	}
+	if m := MeanMetrics([]Metrics{{Regret: 1, Accuracy: 0.5, Hamming: 2}, {Regret: 3, Accuracy: 1, Hamming: 0}}); m != (Metrics{Regret: 2, Accuracy: 0.75, Hamming: 1}) {
+		t.Errorf("mean %+v", m)
 	}
 }

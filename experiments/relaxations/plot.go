@@ -1,9 +1,10 @@
-package toolkit
+package relaxations
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
@@ -21,10 +22,10 @@ import (
 // the centre, as in the simplex figures of Maddison, Mnih and Teh (2017).
 func ConcreteSimplex(rnd *rand.Rand, logits, temperatures []float64, n int) (viz.Scatter, error) {
 	if len(logits) != 3 {
-		return viz.Scatter{}, fmt.Errorf("toolkit: ConcreteSimplex: %d logits; the simplex figure needs 3", len(logits))
+		return viz.Scatter{}, fmt.Errorf("relaxations: ConcreteSimplex: %d logits; the simplex figure needs 3", len(logits))
 	}
 	if n < 1 {
-		return viz.Scatter{}, fmt.Errorf("toolkit: ConcreteSimplex: %d samples; need ≥ 1", n)
+		return viz.Scatter{}, fmt.Errorf("relaxations: ConcreteSimplex: %d samples; need ≥ 1", n)
 	}
 	l := ad.New(append([]float64(nil), logits...), 3)
 	corners := viz.Series{Name: "one-hot corners"}
@@ -32,7 +33,7 @@ func ConcreteSimplex(rnd *rand.Rand, logits, temperatures []float64, n int) (viz
 	for i, tau := range temperatures {
 		d, err := distributions.NewRelaxedOneHotCategorical(l, tau)
 		if err != nil {
-			return viz.Scatter{}, fmt.Errorf("toolkit: ConcreteSimplex: %w", err)
+			return viz.Scatter{}, fmt.Errorf("relaxations: ConcreteSimplex: %w", err)
 		}
 		off := 1.25 * float64(i)
 		s := viz.Series{Name: fmt.Sprintf("τ = %g", tau)}
@@ -67,7 +68,7 @@ func simplexXY(p []float64) (x, y float64) {
 // unimodal (Maddison et al. 2017, Proposition 1(d)).
 func ConcreteDensity(logit float64, temperatures []float64, points int) (viz.Line, error) {
 	if points < 2 {
-		return viz.Line{}, fmt.Errorf("toolkit: ConcreteDensity: %d points; need ≥ 2", points)
+		return viz.Line{}, fmt.Errorf("relaxations: ConcreteDensity: %d points; need ≥ 2", points)
 	}
 	x := make([]float64, points)
 	for i := range x {
@@ -78,7 +79,7 @@ func ConcreteDensity(logit float64, temperatures []float64, points int) (viz.Lin
 	for _, tau := range temperatures {
 		d, err := distributions.NewRelaxedBernoulli(ad.Full(logit, points), tau)
 		if err != nil {
-			return viz.Line{}, fmt.Errorf("toolkit: ConcreteDensity: %w", err)
+			return viz.Line{}, fmt.Errorf("relaxations: ConcreteDensity: %w", err)
 		}
 		lp := d.LogProb(xs).Data
 		y := make([]float64, points)
@@ -88,7 +89,7 @@ func ConcreteDensity(logit float64, temperatures []float64, points int) (viz.Lin
 		series = append(series, viz.Series{Name: fmt.Sprintf("τ = %g", tau), X: x, Y: y})
 	}
 	return viz.Line{
-		Title:  fmt.Sprintf("binary Concrete density, logit %g (P(X > ½) = %.3f at every τ)", logit, sigmoid(logit)),
+		Title:  fmt.Sprintf("binary Concrete density, logit %g (P(X > ½) = %.3f at every τ)", logit, 1/(1+math.Exp(-logit))),
 		XLabel: "x", YLabel: "density", LogY: true, Series: series,
 	}, nil
 }
@@ -105,12 +106,12 @@ func ConcreteDensity(logit float64, temperatures []float64, points int) (viz.Lin
 //
 // tends to that of the optimal constant baseline, (1/S)·(E[(f−μ)²‖s‖²] −
 // ‖a‖²), as S grows.
-func (p GradientProblem) ScoreVariance(samples int, leaveOneOut bool) (float64, error) {
+func (p Problem) ScoreVariance(samples int, leaveOneOut bool) (float64, error) {
 	if samples < 1 || leaveOneOut && samples < 2 {
-		return 0, fmt.Errorf("toolkit: ScoreVariance: %d samples (leave-one-out %v); need ≥ 1, or ≥ 2 with leave-one-out", samples, leaveOneOut)
+		return 0, fmt.Errorf("relaxations: ScoreVariance: %d samples (leave-one-out %v); need ≥ 1, or ≥ 2 with leave-one-out", samples, leaveOneOut)
 	}
 	var mu, f2, s2, fs2, f2s2 float64
-	a := make([]float64, len(p.Logits))
+	a := make([]float64, len(p.Params))
 	err := p.forStates(func(prob, f float64, score []float64) {
 		ss := 0.0
 		for i, v := range score {
@@ -139,13 +140,13 @@ func (p GradientProblem) ScoreVariance(samples int, leaveOneOut bool) (float64, 
 
 // forStates calls visit with the probability, the objective and the score
 // ∇log p(z) of every state of the problem.
-func (p GradientProblem) forStates(visit func(prob, f float64, score []float64)) error {
-	n := len(p.Logits)
+func (p Problem) forStates(visit func(prob, f float64, score []float64)) error {
+	n := len(p.Params)
 	k := 2 // Bernoulli: one binary variable per logit
 	vars := n
 	if p.Categorical {
 		if len(p.Shape) != 2 || p.Shape[0]*p.Shape[1] != n {
-			return fmt.Errorf("toolkit: problem %q: categorical shape %v for %d logits", p.Name, p.Shape, n)
+			return fmt.Errorf("relaxations: problem %q: categorical shape %v for %d logits", p.Name, p.Shape, n)
 		}
 		vars, k = p.Shape[0], p.Shape[1]
 	}
@@ -153,16 +154,14 @@ func (p GradientProblem) forStates(visit func(prob, f float64, score []float64))
 	for range vars {
 		total *= k
 		if total > maxStates {
-			return fmt.Errorf("toolkit: problem %q: more than %d states", p.Name, maxStates)
+			return fmt.Errorf("relaxations: problem %q: more than %d states", p.Name, maxStates)
 		}
 	}
-	mean := make([]float64, n) // E z: σ(l) or softmax(l) per row
+	var mean []float64 // E z: σ(l) or softmax(l) per row
 	if p.Categorical {
-		mean = ad.Softmax(ad.New(append([]float64(nil), p.Logits...), vars, k), -1).Data
+		mean = ad.Softmax(ad.New(append([]float64(nil), p.Params...), vars, k), -1).Data
 	} else {
-		for i, l := range p.Logits {
-			mean[i] = sigmoid(l)
-		}
+		mean = ad.Sigmoid(ad.New(slices.Clone(p.Params), n)).Data
 	}
 	states := ad.Zeros[float64](append([]int{total}, p.Shape...)...)
 	probs := make([]float64, total)
@@ -186,7 +185,7 @@ func (p GradientProblem) forStates(visit func(prob, f float64, score []float64))
 	}
 	fv := p.F(states)
 	if fv.Rank() != 1 || fv.Dim(0) != total {
-		return fmt.Errorf("toolkit: problem %q: F returned shape %v for %d states", p.Name, fv.Shape(), total)
+		return fmt.Errorf("relaxations: problem %q: F returned shape %v for %d states", p.Name, fv.Shape(), total)
 	}
 	score := make([]float64, n)
 	for s := range total {
@@ -198,7 +197,7 @@ func (p GradientProblem) forStates(visit func(prob, f float64, score []float64))
 	return nil
 }
 
-// RELAXTuning configures GradientProblem.TuneRELAX. The zero value is
+// RELAXTuning configures Problem.TuneRELAX. The zero value is
 // usable.
 type RELAXTuning struct {
 	// Steps of Adam on the variance gradient. Zero means 1000.
@@ -231,7 +230,7 @@ type TunedRELAX struct {
 // r(z) = w₂·tanh(W₁z + b₁) + b₂ a one-hidden-layer network of the
 // flattened pre-activations, starts from REBAR's η = 1, λ = ½ and r ≈ 0,
 // and Adam descends the variance gradient that RELAX's Surrogate carries.
-func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
+func (p Problem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 	steps, hidden, lr, samples := set.Steps, set.Hidden, set.LearningRate, set.Samples
 	if steps == 0 {
 		steps = 1000
@@ -246,9 +245,9 @@ func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 		samples = 1
 	}
 	if steps < 0 || hidden < 0 || !(lr > 0) || samples < 0 {
-		return TunedRELAX{}, fmt.Errorf("toolkit: TuneRELAX: Steps %d, Hidden %d, LearningRate %v, Samples %d; want ≥ 0 and a positive learning rate", set.Steps, set.Hidden, set.LearningRate, set.Samples)
+		return TunedRELAX{}, fmt.Errorf("relaxations: TuneRELAX: Steps %d, Hidden %d, LearningRate %v, Samples %d; want ≥ 0 and a positive learning rate", set.Steps, set.Hidden, set.LearningRate, set.Samples)
 	}
-	n := len(p.Logits)
+	n := len(p.Params)
 	rnd := rand.New(rand.NewPCG(set.Seed, 0x5e1a))
 	w1 := ad.Randn[float64](rnd, n, hidden)
 	for i := range w1.Data {
@@ -266,15 +265,14 @@ func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 	relax := func(ps []*ad.Tensor[float64], s int) estimators.RELAX[float64] {
 		return estimators.RELAX[float64]{Samples: s, Eta: ps[0], LogTemperature: ps[1], Residual: residual(ps)}
 	}
-	prob := p.Problem()
 	run := func(r estimators.RELAX[float64], rnd *rand.Rand, l *ad.Tensor[float64]) estimators.Estimate[float64] {
-		return r.Estimate(rnd, prob.Dist(l), p.F)
+		return r.Estimate(rnd, p.Dist(l), p.F)
 	}
 	opt := &optim.Adam[float64]{LR: lr}
 	out := TunedRELAX{SquaredNorm: make([]float64, 0, steps)}
 	avg := 0.0
 	for t := range steps {
-		l := ad.Param(ad.New(append([]float64(nil), p.Logits...), p.Shape...))
+		l := ad.Param(ad.New(append([]float64(nil), p.Params...), p.Shape...))
 		run(relax(params, samples), rnd, l).Surrogate.Backward()
 		g2 := 0.0
 		for _, v := range l.Grad {
@@ -286,7 +284,7 @@ func (p GradientProblem) TuneRELAX(set RELAXTuning) (TunedRELAX, error) {
 		avg = 0.98*avg + 0.02*g2
 		out.SquaredNorm = append(out.SquaredNorm, avg)
 		if err := opt.Step(params); err != nil {
-			return TunedRELAX{}, fmt.Errorf("toolkit: TuneRELAX: step %d: %w", t, err)
+			return TunedRELAX{}, fmt.Errorf("relaxations: TuneRELAX: step %d: %w", t, err)
 		}
 		for _, q := range params {
 			q.ZeroGrad()

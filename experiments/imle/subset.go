@@ -1,14 +1,18 @@
-package models
+package imle
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
+	"github.com/stochgrad/stochgrad/datasets"
+	"github.com/stochgrad/stochgrad/estimators"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"gonum.org/v1/gonum/floats"
 )
 
-// SubsetProblem is the synthetic problem of the I-MLE and Adaptive I-MLE
+// Problem is the synthetic problem of the I-MLE and Adaptive I-MLE
 // papers (Niepert et al. 2021, Minervini et al. 2023; EdinburghNLP
 // torch-adaptive-imle cli/synth-cli.py and cli/gradient-samples-cli.py):
 // choose a k-subset z of n items, as a k-hot vector, to minimise
@@ -35,7 +39,7 @@ import (
 // while the straight-through and perturbation estimators receive
 // ∂L/∂z = 2(z − b), the derivative of the quadratic extension, which
 // differs from 1 − 2b by 2z − 1.
-type SubsetProblem struct {
+type Problem struct {
 	// N is the number of items and K the subset size.
 	N, K int
 	// Theta is the starting point θ₀, drawn N(0, I).
@@ -47,44 +51,37 @@ type SubsetProblem struct {
 	losses []float64 // L(z) of each state
 }
 
-// maxSubsetStates bounds the enumeration.
-const maxSubsetStates = 1 << 20
+// maxStates bounds the enumeration.
+const maxStates = 1 << 20
 
-// NewSubsetProblem draws a problem as the reference does: θ₀ = N standard
-// normals, then b = the absolute values of N more, all from rnd by
-// rnd.NormFloat64. It returns an error unless 1 ≤ k ≤ n and C(n, k) is at
-// most 2²⁰.
-func NewSubsetProblem(rnd *rand.Rand, n, k int) (*SubsetProblem, error) {
+// NewProblem draws a problem as the reference does, with
+// datasets.SubsetRegression{AbsTarget: true}: θ₀ = N standard normals,
+// then b = the absolute values of N more. It returns an error unless
+// 1 ≤ k ≤ n and C(n, k) is at most 2²⁰.
+func NewProblem(rnd *rand.Rand, n, k int) (*Problem, error) {
 	if n < 1 || k < 1 || k > n {
-		return nil, fmt.Errorf("models: NewSubsetProblem: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
+		return nil, fmt.Errorf("imle: NewProblem: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
 	}
-	if c := binomial(n, k); c > maxSubsetStates {
-		return nil, fmt.Errorf("models: NewSubsetProblem: C(%d, %d) = %g subsets is too many to enumerate (at most %d)", n, k, c, maxSubsetStates)
+	theta, b, err := datasets.SubsetRegression{Dim: n, K: k, AbsTarget: true}.Generate(1, rnd)
+	if err != nil {
+		return nil, err
 	}
-	p := &SubsetProblem{N: n, K: k, Theta: make([]float64, n), B: make([]float64, n)}
-	for i := range p.Theta {
-		p.Theta[i] = rnd.NormFloat64()
-	}
-	for i := range p.B {
-		p.B[i] = math.Abs(rnd.NormFloat64())
-	}
-	p.enumerate()
-	return p, nil
+	return NewProblemWith(theta, b, k)
 }
 
-// NewSubsetProblemWith returns the problem with the given θ₀ and b.
-func NewSubsetProblemWith(theta, b []float64, k int) (*SubsetProblem, error) {
+// NewProblemWith returns the problem with the given θ₀ and b.
+func NewProblemWith(theta, b []float64, k int) (*Problem, error) {
 	n := len(theta)
 	if len(b) != n {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: %d scores and %d targets", n, len(b))
+		return nil, fmt.Errorf("imle: NewProblemWith: %d scores and %d targets", n, len(b))
 	}
 	if n < 1 || k < 1 || k > n {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
+		return nil, fmt.Errorf("imle: NewProblemWith: n = %d, k = %d; want 1 ≤ k ≤ n", n, k)
 	}
-	if c := binomial(n, k); c > maxSubsetStates {
-		return nil, fmt.Errorf("models: NewSubsetProblemWith: C(%d, %d) = %g subsets is too many to enumerate", n, k, c)
+	if c := binomial(n, k); c > maxStates {
+		return nil, fmt.Errorf("imle: NewProblemWith: C(%d, %d) = %g subsets is too many to enumerate", n, k, c)
 	}
-	p := &SubsetProblem{N: n, K: k, Theta: append([]float64(nil), theta...), B: append([]float64(nil), b...)}
+	p := &Problem{N: n, K: k, Theta: append([]float64(nil), theta...), B: append([]float64(nil), b...)}
 	p.enumerate()
 	return p, nil
 }
@@ -98,7 +95,7 @@ func binomial(n, k int) float64 {
 }
 
 // enumerate lists the k-subsets in lexicographic order of their index sets.
-func (p *SubsetProblem) enumerate() {
+func (p *Problem) enumerate() {
 	idx := make([]int, p.K)
 	for i := range idx {
 		idx[i] = i
@@ -126,16 +123,16 @@ func (p *SubsetProblem) enumerate() {
 }
 
 // States returns the number of k-subsets, C(N, K).
-func (p *SubsetProblem) States() int { return len(p.losses) }
+func (p *Problem) States() int { return len(p.losses) }
 
 // State returns the k-hot vector of subset i (0 ≤ i < States()); the
 // caller must not modify it.
-func (p *SubsetProblem) State(i int) []float64 { return p.states[i*p.N : (i+1)*p.N] }
+func (p *Problem) State(i int) []float64 { return p.states[i*p.N : (i+1)*p.N] }
 
 // Loss returns ‖z − b‖².
-func (p *SubsetProblem) Loss(z []float64) float64 {
+func (p *Problem) Loss(z []float64) float64 {
 	if len(z) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.Loss: %d values for %d items", len(z), p.N))
+		panic(fmt.Sprintf("imle: Problem.Loss: %d values for %d items", len(z), p.N))
 	}
 	s := 0.0
 	for i, v := range z {
@@ -147,7 +144,7 @@ func (p *SubsetProblem) Loss(z []float64) float64 {
 
 // MinLoss returns min_z L(z), the infimum of E_{p_θ}[L] over θ: the
 // optimality gaps of the optimisation experiment are measured from it.
-func (p *SubsetProblem) MinLoss() float64 {
+func (p *Problem) MinLoss() float64 {
 	m := math.Inf(1)
 	for _, l := range p.losses {
 		m = min(m, l)
@@ -156,12 +153,12 @@ func (p *SubsetProblem) MinLoss() float64 {
 }
 
 // Probabilities returns p_θ(z) for every subset, in the order of State.
-func (p *SubsetProblem) Probabilities(theta []float64) []float64 {
+func (p *Problem) Probabilities(theta []float64) []float64 {
 	p.checkTheta("Probabilities", theta)
 	w := make([]float64, p.States())
 	m := math.Inf(-1)
 	for i := range w {
-		w[i] = dot(p.State(i), theta)
+		w[i] = floats.Dot(p.State(i), theta)
 		m = max(m, w[i])
 	}
 	s := 0.0
@@ -176,7 +173,7 @@ func (p *SubsetProblem) Probabilities(theta []float64) []float64 {
 }
 
 // Marginals returns μ(θ) = E_{p_θ}[z], the inclusion probabilities.
-func (p *SubsetProblem) Marginals(theta []float64) []float64 {
+func (p *Problem) Marginals(theta []float64) []float64 {
 	pr := p.Probabilities(theta)
 	mu := make([]float64, p.N)
 	for i, q := range pr {
@@ -188,7 +185,7 @@ func (p *SubsetProblem) Marginals(theta []float64) []float64 {
 }
 
 // ExpectedLoss returns E_{p_θ}[L(z)] exactly.
-func (p *SubsetProblem) ExpectedLoss(theta []float64) float64 {
+func (p *Problem) ExpectedLoss(theta []float64) float64 {
 	s := 0.0
 	for i, q := range p.Probabilities(theta) {
 		s += q * p.losses[i]
@@ -197,7 +194,7 @@ func (p *SubsetProblem) ExpectedLoss(theta []float64) float64 {
 }
 
 // Gradient returns ∇θ E_{p_θ}[L(z)] = Σ_z p_θ(z)·L(z)·(z − μ(θ)) exactly.
-func (p *SubsetProblem) Gradient(theta []float64) []float64 {
+func (p *Problem) Gradient(theta []float64) []float64 {
 	pr := p.Probabilities(theta)
 	mu := make([]float64, p.N)
 	for i, q := range pr {
@@ -215,18 +212,18 @@ func (p *SubsetProblem) Gradient(theta []float64) []float64 {
 	return g
 }
 
-func (p *SubsetProblem) checkTheta(op string, theta []float64) {
+func (p *Problem) checkTheta(op string, theta []float64) {
 	if len(theta) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.%s: %d scores for %d items", op, len(theta), p.N))
+		panic(fmt.Sprintf("imle: Problem.%s: %d scores for %d items", op, len(theta), p.N))
 	}
 }
 
 // Family returns p_θ as a distribution over k-hot vectors of length N, for
 // the score-function estimator: theta has shape [N] and may require a
 // gradient.
-func (p *SubsetProblem) Family(theta *ad.Tensor[float64]) SubsetFamily {
+func (p *Problem) Family(theta *ad.Tensor[float64]) Family {
 	if theta.Rank() != 1 || theta.Dim(0) != p.N {
-		panic(fmt.Sprintf("models: SubsetProblem.Family: theta of shape %v for %d items", theta.Shape(), p.N))
+		panic(fmt.Sprintf("imle: Problem.Family: theta of shape %v for %d items", theta.Shape(), p.N))
 	}
 	pr := p.Probabilities(theta.Data)
 	cdf := make([]float64, len(pr))
@@ -235,24 +232,24 @@ func (p *SubsetProblem) Family(theta *ad.Tensor[float64]) SubsetFamily {
 		s += q
 		cdf[i] = s
 	}
-	return SubsetFamily{Theta: theta, problem: p, cdf: cdf}
+	return Family{Theta: theta, problem: p, cdf: cdf}
 }
 
-// SubsetFamily is the exponential family p_θ(z) ∝ exp⟨θ, z⟩ over the
-// k-subsets of a SubsetProblem, sampled exactly by enumeration. It is a
+// Family is the exponential family p_θ(z) ∝ exp⟨θ, z⟩ over the
+// k-subsets of a Problem, sampled exactly by enumeration. It is a
 // distributions.Distribution, so estimators.ScoreFunction applies to it; its
 // log-probability is differentiable in Theta, whose score is z − μ(θ).
-type SubsetFamily struct {
+type Family struct {
 	// Theta holds the N scores.
 	Theta *ad.Tensor[float64]
 
-	problem *SubsetProblem
+	problem *Problem
 	cdf     []float64
 }
 
 // Sample returns an exact draw, a k-hot vector of shape [N], by inversion:
 // one rnd.Float64.
-func (f SubsetFamily) Sample(rnd *rand.Rand) *ad.Tensor[float64] {
+func (f Family) Sample(rnd *rand.Rand) *ad.Tensor[float64] {
 	u := rnd.Float64()
 	i := 0
 	for i < len(f.cdf)-1 && f.cdf[i] <= u {
@@ -262,10 +259,10 @@ func (f SubsetFamily) Sample(rnd *rand.Rand) *ad.Tensor[float64] {
 }
 
 // LogProb returns ⟨θ, x⟩ − A(θ) for x of shape [..., N], of shape [...].
-func (f SubsetFamily) LogProb(x *ad.Tensor[float64]) *ad.Tensor[float64] {
+func (f Family) LogProb(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	n := f.problem.N
 	if x.Dim(-1) != n {
-		panic(fmt.Sprintf("models: SubsetFamily.LogProb: x of shape %v for %d items", x.Shape(), n))
+		panic(fmt.Sprintf("imle: Family.LogProb: x of shape %v for %d items", x.Shape(), n))
 	}
 	lead := x.Shape()[:x.Rank()-1]
 	col := ad.Reshape(f.Theta, n, 1)
@@ -275,12 +272,24 @@ func (f SubsetFamily) LogProb(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	return ad.Sub(score, logZ)
 }
 
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
+// Objective returns f(z) = ‖z − b‖² for samples z of shape [S, N], of
+// shape [S]: the objective the study's estimators are given.
+func (p *Problem) Objective() estimators.Func[float64] {
+	b := ad.New(p.B, p.N)
+	return func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+		return ad.Sum(ad.Square(ad.Sub(z, b)), 1)
 	}
-	return s
+}
+
+// Estimate returns est's estimate of ∇θ E_{p_θ}[‖z − b‖²] at theta: est
+// runs on the Family at a fresh leaf with the Objective.
+func (p *Problem) Estimate(rnd *rand.Rand, est estimators.Estimator[float64], theta []float64) []float64 {
+	th := ad.Param(ad.New(slices.Clone(theta), p.N))
+	est.Estimate(rnd, p.Family(th), p.Objective()).Surrogate.Backward()
+	if th.Grad == nil {
+		return make([]float64, p.N)
+	}
+	return th.Grad
 }
 
 // CosineSimilarity returns ⟨x, y⟩ / max(‖x‖‖y‖, 1e-6), as PyTorch's
@@ -288,7 +297,7 @@ func dot(a, b []float64) float64 {
 // vector is zero.
 func CosineSimilarity(x, y []float64) float64 {
 	if len(x) != len(y) {
-		panic(fmt.Sprintf("models: CosineSimilarity: lengths %d and %d", len(x), len(y)))
+		panic(fmt.Sprintf("imle: CosineSimilarity: lengths %d and %d", len(x), len(y)))
 	}
-	return dot(x, y) / max(math.Sqrt(dot(x, x)*dot(y, y)), 1e-6)
+	return floats.Dot(x, y) / max(floats.Norm(x, 2)*floats.Norm(y, 2), 1e-6)
 }

@@ -1,10 +1,9 @@
-package toolkit
+package paths
 
 import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -12,57 +11,14 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/stochgrad/stochgrad/toolkit/models"
 	"github.com/stochgrad/stochgrad/viz"
 )
 
-// SubsetFidelityFigure draws the gradient-fidelity experiment as the AIMLE
-// paper does: the mean cosine similarity to the exact gradient against the
-// number of samples on a logarithmic axis, one line per estimator.
-func SubsetFidelityFigure(title string, f *models.SubsetFidelity) viz.Line {
-	x := make([]float64, len(f.Samples))
-	for i, s := range f.Samples {
-		x[i] = float64(s)
-	}
-	l := viz.Line{Title: title, XLabel: "samples S", YLabel: "cosine similarity", LogX: true}
-	for e, name := range f.Names {
-		l.Series = append(l.Series, viz.Series{Name: name, X: x, Y: f.Mean[e]})
-	}
-	return l
-}
-
-// SubsetOptimisationFigure draws the optimisation experiment as the I-MLE
-// paper does: the optimality gap E[L] − min L against the SGD step, one
-// line per run. A run longer than the shortest is thinned to every k-th
-// point and labelled "(steps ×k)", as the paper shows the score function
-// run for ten times as many steps.
-func SubsetOptimisationFigure(title string, o *models.SubsetOptimisation) viz.Line {
-	shortest := math.MaxInt
-	for _, g := range o.Gap {
-		shortest = min(shortest, len(g))
-	}
-	l := viz.Line{Title: title, XLabel: "SGD step", YLabel: "optimality gap"}
-	for r, g := range o.Gap {
-		name, k := o.Names[r], 1
-		if len(g) > shortest && shortest > 1 {
-			k = (len(g) - 1) / (shortest - 1)
-			name = fmt.Sprintf("%s (steps ×%d)", name, k)
-		}
-		s := viz.Series{Name: name}
-		for t := 0; t < shortest; t++ {
-			s.X = append(s.X, float64(t))
-			s.Y = append(s.Y, g[t*k])
-		}
-		l.Series = append(l.Series, s)
-	}
-	return l
-}
-
-// PathCurves draws a test metric of the shortest-path experiment against
+// Curves draws a test metric of the shortest-path experiment against
 // the epoch, one line per method, averaged over repeats: runs[r] holds the
-// runs of RunPathExperiment for repeat r, the methods in the same order in
+// runs of RunExperiment for repeat r, the methods in the same order in
 // every repeat. It panics if the repeats do not match.
-func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(models.PathMetrics) float64) viz.Line {
+func Curves(title, yLabel string, runs [][]Run, metric func(Metrics) float64) viz.Line {
 	l := viz.Line{Title: title, XLabel: "epoch", YLabel: yLabel}
 	if len(runs) == 0 {
 		return l
@@ -71,7 +27,7 @@ func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(model
 		s := viz.Series{Name: first.Name, Y: make([]float64, len(first.Test))}
 		for _, rep := range runs {
 			if len(rep) != len(runs[0]) || rep[m].Name != first.Name || len(rep[m].Test) != len(first.Test) {
-				panic(fmt.Sprintf("toolkit: PathCurves: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
+				panic(fmt.Sprintf("paths: Curves: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
 			}
 			for e, pm := range rep[m].Test {
 				s.Y[e] += metric(pm) / float64(len(runs))
@@ -82,10 +38,10 @@ func PathCurves(title, yLabel string, runs [][]models.PathRun, metric func(model
 	return l
 }
 
-// PathTrainingLoss draws each method's mean training loss during every
+// TrainingLoss draws each method's mean training loss during every
 // epoch divided by that during the first, averaged over repeats as in
-// PathCurves: the losses of the methods have different scales.
-func PathTrainingLoss(title string, runs [][]models.PathRun) viz.Line {
+// Curves: the losses of the methods have different scales.
+func TrainingLoss(title string, runs [][]Run) viz.Line {
 	l := viz.Line{Title: title, XLabel: "epoch", YLabel: "loss / first epoch's"}
 	if len(runs) == 0 {
 		return l
@@ -97,7 +53,7 @@ func PathTrainingLoss(title string, runs [][]models.PathRun) viz.Line {
 		}
 		for _, rep := range runs {
 			if len(rep) != len(runs[0]) || rep[m].Name != first.Name || len(rep[m].TrainLoss) != len(first.TrainLoss) {
-				panic(fmt.Sprintf("toolkit: PathTrainingLoss: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
+				panic(fmt.Sprintf("paths: TrainingLoss: repeats differ in methods or epochs (%d runs, method %d %q)", len(rep), m, first.Name))
 			}
 			for e, v := range rep[m].TrainLoss {
 				s.Y[e] += v / rep[m].TrainLoss[0] / float64(len(runs))
@@ -108,11 +64,11 @@ func PathTrainingLoss(title string, runs [][]models.PathRun) viz.Line {
 	return l
 }
 
-// PathMap is a figure of one shortest-path instance: the vertex costs of
+// Map is a figure of one shortest-path instance: the vertex costs of
 // the grid as a heatmap (row 0 at the top) with paths drawn over it from
 // the top-left to the bottom-right vertex, for example the true and the
 // predicted shortest paths over the true or the predicted costs.
-type PathMap struct {
+type Map struct {
 	Title      string
 	Rows, Cols int
 	// Costs holds the Rows·Cols vertex costs in row-major order.
@@ -133,9 +89,9 @@ type GridPath struct {
 
 var pathColors = []string{"#e31a1c", "#00e5ff", "#ffffff", "#ff7f00"}
 
-func (m PathMap) heatmap() viz.Heatmap {
+func (m Map) heatmap() viz.Heatmap {
 	if m.Rows < 1 || m.Cols < 1 || len(m.Costs) != m.Rows*m.Cols {
-		panic(fmt.Sprintf("toolkit: PathMap %q: %d costs for a %d×%d grid", m.Title, len(m.Costs), m.Rows, m.Cols))
+		panic(fmt.Sprintf("paths: Map %q: %d costs for a %d×%d grid", m.Title, len(m.Costs), m.Rows, m.Cols))
 	}
 	data := make([][]float64, m.Rows)
 	for i := range data {
@@ -146,19 +102,19 @@ func (m PathMap) heatmap() viz.Heatmap {
 
 // Size implements viz.Sizer: the heatmap's size for the grid, with room
 // for the legend.
-func (m PathMap) Size() (w, h int) {
+func (m Map) Size() (w, h int) {
 	w, h = m.heatmap().Size()
 	return max(w, 520), max(h, 440) + 30
 }
 
 // String returns a one-line summary of m.
-func (m PathMap) String() string {
-	return fmt.Sprintf("PathMap %q: %d×%d costs, %d paths", m.Title, m.Rows, m.Cols, len(m.Paths))
+func (m Map) String() string {
+	return fmt.Sprintf("Map %q: %d×%d costs, %d paths", m.Title, m.Rows, m.Cols, len(m.Paths))
 }
 
 // Option implements viz.Figure: the heatmap's ECharts option with one line
 // series per path on its category axes.
-func (m PathMap) Option() (map[string]any, error) {
+func (m Map) Option() (map[string]any, error) {
 	base, err := m.heatmap().Option()
 	if err != nil {
 		return nil, err
@@ -166,18 +122,18 @@ func (m PathMap) Option() (map[string]any, error) {
 	// Round-trip through JSON to extend go-echarts' typed option.
 	b, err := json.Marshal(base)
 	if err != nil {
-		return nil, fmt.Errorf("toolkit: PathMap %q: %w", m.Title, err)
+		return nil, fmt.Errorf("paths: Map %q: %w", m.Title, err)
 	}
 	var opt map[string]any
 	if err := json.Unmarshal(b, &opt); err != nil {
-		return nil, fmt.Errorf("toolkit: PathMap %q: %w", m.Title, err)
+		return nil, fmt.Errorf("paths: Map %q: %w", m.Title, err)
 	}
 	series, _ := opt["series"].([]any)
 	var names []any
 	for k, p := range m.Paths {
 		order, err := pathOrder(m.Rows, m.Cols, p.Z)
 		if err != nil {
-			return nil, fmt.Errorf("toolkit: PathMap %q, path %q: %w", m.Title, p.Name, err)
+			return nil, fmt.Errorf("paths: Map %q, path %q: %w", m.Title, p.Name, err)
 		}
 		data := make([]any, len(order))
 		for i, v := range order {
@@ -208,7 +164,7 @@ func (m PathMap) Option() (map[string]any, error) {
 
 // Draw implements viz.Figure for static images: the costs with a
 // Kindlmann colour scale (dark to light, like viridis) and the paths over them.
-func (m PathMap) Draw(c draw.Canvas) error {
+func (m Map) Draw(c draw.Canvas) error {
 	h := m.heatmap()
 	lo, hi, err := h.Range()
 	if err != nil {
@@ -231,7 +187,7 @@ func (m PathMap) Draw(c draw.Canvas) error {
 	for k, path := range m.Paths {
 		order, err := pathOrder(m.Rows, m.Cols, path.Z)
 		if err != nil {
-			return fmt.Errorf("toolkit: PathMap %q, path %q: %w", m.Title, path.Name, err)
+			return fmt.Errorf("paths: Map %q, path %q: %w", m.Title, path.Name, err)
 		}
 		xy := make(plotter.XYs, len(order))
 		for i, v := range order {
@@ -254,8 +210,8 @@ func (m PathMap) Draw(c draw.Canvas) error {
 	return nil
 }
 
-// costGrid adapts a PathMap's costs to plotter.GridXYZ, row 0 at the top.
-type costGrid struct{ m PathMap }
+// costGrid adapts a Map's costs to plotter.GridXYZ, row 0 at the top.
+type costGrid struct{ m Map }
 
 func (g costGrid) Dims() (c, r int)   { return g.m.Cols, g.m.Rows }
 func (g costGrid) Z(c, r int) float64 { return g.m.Costs[(g.m.Rows-1-r)*g.m.Cols+c] }
@@ -266,7 +222,7 @@ func (g costGrid) Y(r int) float64    { return float64(r) }
 func hexRGB(s string) color.Color {
 	var r, g, b uint8
 	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil {
-		panic(fmt.Sprintf("toolkit: colour %q: %v", s, err))
+		panic(fmt.Sprintf("paths: colour %q: %v", s, err))
 	}
 	return color.NRGBA{R: r, G: g, B: b, A: 255}
 }
@@ -279,7 +235,7 @@ func hexRGB(s string) color.Color {
 // do not join the corners.
 func pathOrder(rows, cols int, z []float64) ([]int, error) {
 	if len(z) != rows*cols {
-		panic(fmt.Sprintf("toolkit: path of %d indicators for a %d×%d grid", len(z), rows, cols))
+		panic(fmt.Sprintf("paths: path of %d indicators for a %d×%d grid", len(z), rows, cols))
 	}
 	start, end := 0, rows*cols-1
 	if z[start] == 0 || z[end] == 0 {

@@ -1,8 +1,9 @@
-package models
+package imle
 
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/stochgrad/stochgrad/estimators"
@@ -10,9 +11,9 @@ import (
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
 )
 
-func newTestProblem(t *testing.T, seed uint64, n, k int) *SubsetProblem {
+func newTestProblem(t *testing.T, seed uint64, n, k int) *Problem {
 	t.Helper()
-	p, err := NewSubsetProblem(rand.New(rand.NewPCG(seed, 0)), n, k)
+	p, err := NewProblem(rand.New(rand.NewPCG(seed, 0)), n, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestSubsetProblemStates(t *testing.T) {
 		}
 		seen[mask] = true
 	}
-	if _, err := NewSubsetProblem(rand.New(rand.NewPCG(1, 1)), 4, 5); err == nil {
+	if _, err := NewProblem(rand.New(rand.NewPCG(1, 1)), 4, 5); err == nil {
 		t.Error("k > n accepted")
 	}
 }
@@ -123,7 +124,7 @@ func TestSubsetScoreFunctionUnbiased(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(6, 6))
 	est := make([]float64, 0, reps*p.N)
 	for range reps {
-		est = append(est, SubsetScoreFunction{}.Gradient(rnd, p, p.Theta, 500)...)
+		est = append(est, p.Estimate(rnd, ScoreFunction(nil).New(500), p.Theta)...)
 	}
 	mean, se := colMeanSE(est, reps, p.N)
 	for j, w := range p.Gradient(p.Theta) {
@@ -175,7 +176,7 @@ func TestSubsetIMLENoNoise(t *testing.T) {
 	zr, zl := shifted(-1), shifted(1)
 	nonzero := 0
 	for _, d := range []estimators.Difference{estimators.Forward, estimators.Central} {
-		g := SubsetIMLE{Lambda: lambda, Difference: d, Noise: zeroNoise{}}.Gradient(rand.New(rand.NewPCG(1, 1)), p, p.Theta, 4)
+		g := p.Estimate(rand.New(rand.NewPCG(1, 1)), IMLE(3, lambda, d, zeroNoise{}).New(4), p.Theta)
 		for j := range g {
 			want := (z[j] - zr[j]) / lambda
 			if d == estimators.Central {
@@ -208,7 +209,7 @@ func hot(n int, idx []int) []float64 {
 func TestSubsetStraightThroughNoNoise(t *testing.T) {
 	p := newTestProblem(t, 9, 6, 2)
 	// A noise of zeros makes the forward pass MAP(θ).
-	g := SubsetStraightThrough{Noise: zeroNoise{}}.Gradient(rand.New(rand.NewPCG(1, 1)), p, p.Theta, 3)
+	g := p.Estimate(rand.New(rand.NewPCG(1, 1)), StraightThrough{K: 2, Noise: zeroNoise{}, Samples: 3}, p.Theta)
 	z := make([]float64, p.N)
 	best := topIndices(p.Theta, 2)
 	for _, i := range best {
@@ -285,7 +286,7 @@ func TestRelaxedTopK(t *testing.T) {
 // the score-function estimator, unbiased, closer to the exact gradient with
 // 2000 samples than with 1.
 func TestSubsetFidelitySmall(t *testing.T) {
-	res, err := RunSubsetFidelity(SubsetFidelityConfig{Seeds: 4, Samples: []int{1, 2000}, WarmupSteps: 5})
+	res, err := RunFidelity(FidelityConfig{Seeds: 4, Samples: []int{1, 2000}, WarmupSteps: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,8 +308,8 @@ func TestSubsetFidelitySmall(t *testing.T) {
 // TestSubsetOptimisationSmall checks that the recorded gap starts at the
 // exact gap of θ₀ and that I-MLE reduces it.
 func TestSubsetOptimisationSmall(t *testing.T) {
-	cfg := SubsetOptimisationConfig{Steps: 30, Repeats: 4, Runs: []SubsetRun{{Estimator: SubsetIMLE{Noise: sumOfGammaNoise(5)}, LearningRate: 0.5}}}
-	res, err := RunSubsetOptimisation(cfg)
+	cfg := OptimisationConfig{Steps: 30, Repeats: 4, Runs: []Run{{Estimator: IMLE(5, 1, estimators.Forward, sumOfGammaNoise(5)), LearningRate: 0.5}}}
+	res, err := RunOptimisation(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,8 +320,43 @@ func TestSubsetOptimisationSmall(t *testing.T) {
 	if last := res.Gap[0][30]; !(last < res.Gap[0][0]/2) {
 		t.Errorf("gap %v after 30 steps from %v", last, res.Gap[0][0])
 	}
-	best, gaps, err := SubsetTuneLearningRate(cfg, cfg.Runs[0], []float64{1e-4, 0.5})
+	best, gaps, err := TuneLearningRate(cfg, cfg.Runs[0], []float64{1e-4, 0.5})
 	if err != nil || best != 0.5 || len(gaps) != 2 {
 		t.Errorf("tuning: best %v, gaps %v, error %v; want 0.5 to beat 1e-4", best, gaps, err)
+	}
+}
+
+// TestFidelityGivenProblems checks that given problems replace the seeds'
+// and give the same results as the problems the seeds draw; and that AIMLE's
+// β, readable on its target, moves during the warm-up.
+func TestFidelityGivenProblems(t *testing.T) {
+	cfg := FidelityConfig{Seeds: 2, Samples: []int{10}, WarmupSteps: 20}
+	drawn, err := RunFidelity(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Problems = []*Problem{newTestProblem(t, 0, 10, 5), newTestProblem(t, 1, 10, 5)}
+	given, err := RunFidelity(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(drawn.Cosine, given.Cosine) {
+		t.Errorf("given problems: cosines %v, drawn %v", given.Cosine, drawn.Cosine)
+	}
+	if _, err := RunFidelity(FidelityConfig{Problems: []*Problem{}}); err == nil {
+		t.Error("no problems: no error")
+	}
+	p := cfg.Problems[0]
+	est := AIMLE(5, referenceTarget, estimators.Central, nil).New(10)
+	target := Target(est)
+	if Target(IMLE(5, 1, estimators.Central, nil).New(10)) != nil {
+		t.Error("I-MLE has an adaptive target")
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		p.Estimate(rnd, est, p.Theta)
+	}
+	if !(target.Beta > 0) || referenceTarget.Beta != 0 || !(target.Lambda > 0) {
+		t.Errorf("β after 20 calls %v (λ %v), reference's %v", target.Beta, target.Lambda, referenceTarget.Beta)
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package paths
 
 import (
 	"math"
@@ -6,29 +6,29 @@ import (
 	"testing"
 )
 
-// TestTrainPathModel checks that TrainPathModel reproduces
-// RunPathExperiment's run of the same method exactly, and that the
+// TestTrainPathModel checks that TrainModel reproduces
+// RunExperiment's run of the same method exactly, and that the
 // returned model's test metrics are the run's last ones.
 func TestTrainPathModel(t *testing.T) {
-	cfg := PathExperimentConfig{Data: PathDataConfig{Train: 100, Test: 50}, Epochs: 2, Seed: 3}
-	runs, err := RunPathExperiment(cfg)
+	cfg := Config{Data: DataConfig{Train: 100, Test: 50}, Epochs: 2, Seed: 3}
+	runs, err := RunExperiment(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range runs {
-		model, test, run, err := TrainPathModel(cfg, i)
+		model, test, run, err := TrainModel(cfg, i)
 		if err != nil {
 			t.Fatal(err)
 		}
 		run.Seconds, runs[i].Seconds = 0, 0
 		if !reflect.DeepEqual(run, runs[i]) {
-			t.Errorf("method %d: run %+v, RunPathExperiment's %+v", i, run, runs[i])
+			t.Errorf("method %d: run %+v, RunExperiment's %+v", i, run, runs[i])
 		}
-		if got, want := EvaluatePaths(test, model.Forward(test.X)), run.Test[len(run.Test)-1]; got != want {
+		if got, want := Evaluate(test, model.Forward(test.X)), run.Test[len(run.Test)-1]; got != want {
 			t.Errorf("method %d: trained model's metrics %+v, run's last %+v", i, got, want)
 		}
 	}
-	if _, _, _, err := TrainPathModel(cfg, 3); err == nil {
+	if _, _, _, err := TrainModel(cfg, 3); err == nil {
 		t.Error("method 3 of 3 accepted")
 	}
 }
@@ -38,8 +38,8 @@ func TestTrainPathModel(t *testing.T) {
 // 1; with the default noise its regret is positive and below the
 // untrained model's.
 func TestPathOracle(t *testing.T) {
-	cfg := PathExperimentConfig{Data: PathDataConfig{Train: 20, Test: 100, NoiseHalfWidth: math.SmallestNonzeroFloat64}}
-	m, err := PathOracle(cfg)
+	cfg := Config{Data: DataConfig{Train: 20, Test: 100, NoiseHalfWidth: math.SmallestNonzeroFloat64}}
+	m, err := Oracle(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +48,11 @@ func TestPathOracle(t *testing.T) {
 	}
 	cfg.Data.NoiseHalfWidth = 0 // the default, 0.5
 	cfg.Epochs = 1
-	m, err = PathOracle(cfg)
+	m, err = Oracle(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, test, run, err := TrainPathModel(cfg, 0)
+	_, test, run, err := TrainModel(cfg, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,19 @@
-package models
+package paths
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
+	"github.com/stochgrad/stochgrad/datasets"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
+	"gonum.org/v1/gonum/floats"
 )
 
-// PathDataConfig configures the synthetic shortest-path data of the
+// DataConfig configures the synthetic shortest-path data of the
 // predict-then-optimise literature (Elmachtoub and Grigas 2022; PyEPO's
 // shortestpath.genData), on the vertex-cost grids of solvers.ShortestPath:
 // a hidden 0/1 matrix B (V×p, entries Bernoulli(½)) maps features
@@ -22,7 +25,7 @@ import (
 // and the label of an instance is its cheapest top-left to bottom-right
 // path. Degree > 1 makes a linear cost model misspecified. Zero values mean
 // the defaults in brackets.
-type PathDataConfig struct {
+type DataConfig struct {
 	// Rows and Cols of the grid [5 and 5].
 	Rows, Cols int
 	// Features p per instance [5].
@@ -37,7 +40,7 @@ type PathDataConfig struct {
 	Quick bool
 }
 
-func (c PathDataConfig) withDefaults() PathDataConfig {
+func (c DataConfig) withDefaults() DataConfig {
 	if c.Rows == 0 {
 		c.Rows = 5
 	}
@@ -68,8 +71,8 @@ func (c PathDataConfig) withDefaults() PathDataConfig {
 	return c
 }
 
-// PathData is a set of shortest-path instances.
-type PathData struct {
+// Data is a set of shortest-path instances.
+type Data struct {
 	// Rows and Cols of the grid.
 	Rows, Cols int
 	// X holds the features, [N, p].
@@ -83,16 +86,16 @@ type PathData struct {
 }
 
 // Len returns the number of instances.
-func (d *PathData) Len() int { return d.X.Dim(0) }
+func (d *Data) Len() int { return d.X.Dim(0) }
 
 // Solver returns the shortest-path solver of the grid.
-func (d *PathData) Solver() solvers.ShortestPath[float64] {
+func (d *Data) Solver() solvers.ShortestPath[float64] {
 	return solvers.ShortestPath[float64]{Rows: d.Rows, Cols: d.Cols}
 }
 
-// Subset returns the instances idx as a new PathData.
-func (d *PathData) Subset(idx []int) *PathData {
-	return &PathData{
+// Subset returns the instances idx as a new Data.
+func (d *Data) Subset(idx []int) *Data {
+	return &Data{
 		Rows: d.Rows, Cols: d.Cols,
 		X:       ad.IndexSelect(d.X, 0, idx),
 		Costs:   ad.IndexSelect(d.Costs, 0, idx),
@@ -109,83 +112,72 @@ func pick(x []float64, idx []int) []float64 {
 	return out
 }
 
-// GeneratePathData draws the hidden B, then the training and the test
-// instances (features, then noise, instance by instance), from rnd.
-func GeneratePathData(rnd *rand.Rand, cfg PathDataConfig) (train, test *PathData, err error) {
+// GenerateData draws the data set with datasets.GridShortestPaths, in
+// PyEPO's order (the hidden B, then the features of every instance, then
+// the noise of every instance), and labels each instance with its
+// shortest path: the first Train instances are the training set, the
+// next Test the test set.
+func GenerateData(rnd *rand.Rand, cfg DataConfig) (train, test *Data, err error) {
 	cfg = cfg.withDefaults()
-	if cfg.Rows < 1 || cfg.Cols < 1 || cfg.Features < 1 || cfg.Train < 1 || cfg.Test < 1 || cfg.Degree < 1 || !(cfg.NoiseHalfWidth >= 0 && cfg.NoiseHalfWidth < 1) {
-		return nil, nil, fmt.Errorf("models: GeneratePathData: invalid configuration %+v: want positive sizes and Degree, NoiseHalfWidth in [0, 1)", cfg)
+	if cfg.Train < 1 || cfg.Test < 1 || cfg.Degree < 1 || cfg.Rows < 1 || cfg.Cols < 1 || cfg.Features < 1 {
+		return nil, nil, fmt.Errorf("paths: GenerateData: invalid configuration %+v: want positive sizes and Degree", cfg)
+	}
+	g := datasets.GridShortestPaths{Rows: cfg.Rows, Cols: cfg.Cols, Features: cfg.Features, Degree: cfg.Degree, NoiseHalfWidth: cfg.NoiseHalfWidth}
+	sp, err := g.Generate(cfg.Train+cfg.Test, rnd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("paths: GenerateData: %w", err)
 	}
 	v, p := cfg.Rows*cfg.Cols, cfg.Features
-	b := make([]float64, v*p)
-	for i := range b {
-		if rnd.IntN(2) == 1 {
-			b[i] = 1
-		}
-	}
-	gen := func(n int) *PathData {
-		d := &PathData{Rows: cfg.Rows, Cols: cfg.Cols, X: ad.Zeros[float64](n, p), Costs: ad.Zeros[float64](n, v),
-			Paths: ad.Zeros[float64](n, v), Optimal: make([]float64, n)}
-		scale := math.Pow(3.5, float64(cfg.Degree))
-		sp := d.Solver()
+	part := func(lo, hi int) *Data {
+		n := hi - lo
+		d := &Data{Rows: cfg.Rows, Cols: cfg.Cols, X: ad.New(slices.Clone(sp.X[lo*p:hi*p]), n, p),
+			Costs: ad.New(slices.Clone(sp.Costs[lo*v:hi*v]), n, v), Paths: ad.Zeros[float64](n, v), Optimal: make([]float64, n)}
+		solver := d.Solver()
 		for i := range n {
-			x := d.X.Data[i*p : (i+1)*p]
-			for j := range x {
-				x[j] = rnd.NormFloat64()
-			}
-			c := d.Costs.Data[i*v : (i+1)*v]
-			for k := range c {
-				s := 0.0
-				for j, xj := range x {
-					s += b[k*p+j] * xj
-				}
-				c[k] = (math.Pow(s/math.Sqrt(float64(p))+3, float64(cfg.Degree)) + 1) / scale
-				c[k] *= 1 - cfg.NoiseHalfWidth + 2*cfg.NoiseHalfWidth*rnd.Float64()
-			}
-			z := d.Paths.Data[i*v : (i+1)*v]
-			sp.Solve(z, c)
-			d.Optimal[i] = dot(c, z)
+			c, z := d.Costs.Data[i*v:(i+1)*v], d.Paths.Data[i*v:(i+1)*v]
+			solver.Solve(z, c)
+			d.Optimal[i] = floats.Dot(c, z)
 		}
 		return d
 	}
-	return gen(cfg.Train), gen(cfg.Test), nil
+	return part(0, cfg.Train), part(cfg.Train, cfg.Train+cfg.Test), nil
 }
 
-// PathCostModel predicts vertex costs from features: ĉ = softplus(f(x))
+// CostModel predicts vertex costs from features: ĉ = softplus(f(x))
 // with f a linear map x·W + b (hidden = 0), the model class of Elmachtoub
 // and Grigas, or an MLP with one hidden ReLU layer. The softplus keeps the
 // predicted costs positive: solvers.ShortestPath floors negative costs at
 // zero, which would make the decision, the perturbed layers and SPO+ see a
 // different problem from the linear one they assume (with a plain linear
 // output SPO+ drifts to negative loss values on this data).
-type PathCostModel struct {
+type CostModel struct {
 	Net nn.Module[float64]
 	fwd func(*ad.Tensor[float64]) *ad.Tensor[float64]
 }
 
-// NewPathCostModel returns a model from features p to v vertex costs with
+// NewCostModel returns a model from features p to v vertex costs with
 // hidden units (0 for linear), initialised from rnd as nn does.
-func NewPathCostModel(rnd *rand.Rand, features, vertices, hidden int) *PathCostModel {
+func NewCostModel(rnd *rand.Rand, features, vertices, hidden int) *CostModel {
 	if hidden == 0 {
 		l := nn.NewLinear[float64](rnd, features, vertices)
-		return &PathCostModel{Net: l, fwd: l.Forward}
+		return &CostModel{Net: l, fwd: l.Forward}
 	}
 	m := nn.NewMLP[float64](rnd, []int{features, hidden, vertices}, nil)
-	return &PathCostModel{Net: m, fwd: m.Forward}
+	return &CostModel{Net: m, fwd: m.Forward}
 }
 
 // Forward returns the predicted costs [N, V], all positive, for features
 // x [N, p].
-func (m *PathCostModel) Forward(x *ad.Tensor[float64]) *ad.Tensor[float64] {
+func (m *CostModel) Forward(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	return ad.Softplus(m.fwd(x))
 }
 
 // Params returns the trainable tensors.
-func (m *PathCostModel) Params() []*ad.Tensor[float64] { return m.Net.Params() }
+func (m *CostModel) Params() []*ad.Tensor[float64] { return m.Net.Params() }
 
-// PathMetrics are decision-quality metrics of predicted costs on a data
+// Metrics are decision-quality metrics of predicted costs on a data
 // set.
-type PathMetrics struct {
+type Metrics struct {
 	// Regret is the normalised regret Σ_i (c_iᵀẑ_i − c_iᵀz*_i) / Σ_i c_iᵀz*_i,
 	// ẑ_i the shortest path under the predicted costs (PyEPO's definition).
 	Regret float64
@@ -197,19 +189,19 @@ type PathMetrics struct {
 	Hamming float64
 }
 
-// EvaluatePaths returns the metrics of predicted costs pred [N, V] on d.
-func EvaluatePaths(d *PathData, pred *ad.Tensor[float64]) PathMetrics {
+// Evaluate returns the metrics of predicted costs pred [N, V] on d.
+func Evaluate(d *Data, pred *ad.Tensor[float64]) Metrics {
 	n, v := d.Len(), d.Rows*d.Cols
 	if pred.Len() != n*v {
-		panic(fmt.Sprintf("models: EvaluatePaths: predictions of shape %v for %d instances of %d vertices", pred.Shape(), n, v))
+		panic(fmt.Sprintf("paths: Evaluate: predictions of shape %v for %d instances of %d vertices", pred.Shape(), n, v))
 	}
 	z := make([]float64, n*v)
 	solvers.Batch(d.Solver(), z, pred.Data, v)
-	var m PathMetrics
+	var m Metrics
 	regret, opt := 0.0, 0.0
 	for i := range n {
 		c := d.Costs.Data[i*v : (i+1)*v]
-		cost := dot(c, z[i*v:(i+1)*v])
+		cost := floats.Dot(c, z[i*v:(i+1)*v])
 		regret += cost - d.Optimal[i]
 		opt += d.Optimal[i]
 		if cost-d.Optimal[i] <= 1e-9*math.Abs(d.Optimal[i]) {
