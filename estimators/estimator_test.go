@@ -265,7 +265,7 @@ func TestThroughLayerIMLE(t *testing.T) {
 	e.Surrogate.Backward()
 
 	l2 := ad.Param(ad.New(append([]float64(nil), theta...), 2, 4))
-	z := layer.Apply(rand.New(rand.NewPCG(4, 4)), l2) // [2, 3, 4]
+	z := layer.Apply(rand.New(rand.NewPCG(4, 4)), l2)            // [2, 3, 4]
 	loss := ad.Sum(ad.Square(ad.Sub(z, ad.Reshape(b, 2, 1, 4)))) // each sample's own dy, as the layer wants
 	loss.Backward()
 	if math.Abs(loss.Item()/3-e.Value) > 1e-12 {
