@@ -169,7 +169,7 @@ func Where[T Float](cond []bool, a, b *Tensor[T]) *Tensor[T] {
 	if !sameShape(a.shape, b.shape) || len(cond) != len(a.Data) {
 		panic(fmt.Sprintf("ad.Where: condition of length %d with shapes %v and %v", len(cond), a.shape, b.shape))
 	}
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut("Where", a.shape, false, a, b)
 	for i, c := range cond {
 		if c {
 			out.Data[i] = a.Data[i]

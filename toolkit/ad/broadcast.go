@@ -95,6 +95,12 @@ func expand[T Float](a []T, s, out []int) []T {
 		return a
 	}
 	dst := make([]T, numel("expand", out))
+	expandInto(dst, a, s, out)
+	return dst
+}
+
+// expandInto writes a (of shape s) broadcast to shape out into dst.
+func expandInto[T Float](dst, a []T, s, out []int) {
 	switch {
 	case len(a) == 1:
 		for i := range dst {
@@ -107,7 +113,6 @@ func expand[T Float](a []T, s, out []int) []T {
 	default:
 		walk(out, strides(s, out), func(o, i int) { dst[o] = a[i] })
 	}
-	return dst
 }
 
 // reduceAdd adds src (of shape out) into dst (of shape s, which broadcasts to

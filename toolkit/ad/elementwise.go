@@ -5,9 +5,9 @@ import "math"
 // unary applies f elementwise. df accumulates into ga the gradient given the
 // output cotangent g, the input x and the output y.
 func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x, y []T)) *Tensor[T] {
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut(op, a.shape, false, a)
 	f(out.Data, a.Data)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) { df(a.grad(), g, a.Data, out.Data) }, a)
@@ -26,8 +26,8 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 	if n := blockLen(a, b, shape); n > 0 {
 		return binaryBlocks(op, a, b, shape, n, f, df)
 	}
+	out := newOut(op, shape, false, a, b)
 	x, y := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape)
-	out := &Tensor[T]{Data: make([]T, len(x)), shape: shape}
 	f(out.Data, x, y)
 	if !needsGrad(a, b) {
 		return out
@@ -38,9 +38,11 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 		df(ga, gb, g, x, y, out.Data)
 		if ga != nil && !sameShape(a.shape, shape) {
 			reduceAdd(a.grad(), a.shape, ga, shape)
+			recycle(ga)
 		}
 		if gb != nil && !sameShape(b.shape, shape) {
 			reduceAdd(b.grad(), b.shape, gb, shape)
+			recycle(gb)
 		}
 	}, a, b)
 }
@@ -65,8 +67,8 @@ func blockLen[T Float](a, b *Tensor[T], shape []int) int {
 
 // binaryBlocks is binary for an operand that repeats as blocks of n.
 func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f func(z, x, y []T), df func(ga, gb, g, x, y, z []T)) *Tensor[T] {
-	total := numel(op, shape)
-	out := &Tensor[T]{Data: make([]T, total), shape: shape}
+	out := newOut(op, shape, false, a, b)
+	total := len(out.Data)
 	// x and y of block o: the full operand's slice, or the repeated one whole.
 	block := func(t *Tensor[T], o int) []T {
 		if len(t.Data) == total {
@@ -103,7 +105,7 @@ func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f fun
 
 // gradFor returns the buffer into which a binary op accumulates t's gradient
 // at the broadcast shape: t's own gradient when t is not broadcast, a
-// temporary otherwise, nil when t needs none.
+// temporary to recycle otherwise, nil when t needs none.
 func gradFor[T Float](t *Tensor[T], shape []int) []T {
 	if !t.requiresGrad {
 		return nil
@@ -111,7 +113,7 @@ func gradFor[T Float](t *Tensor[T], shape []int) []T {
 	if sameShape(t.shape, shape) {
 		return t.grad()
 	}
-	return make([]T, numel("grad", shape))
+	return temp[T](numel("grad", shape))
 }
 
 // Add returns a + b, broadcasting.

@@ -27,12 +27,13 @@ func reduceShapes(op string, shape []int, axes []int) (keep, drop []int) {
 // sum reduces a over axes into shape keep.
 func sum[T Float](op string, a *Tensor[T], axes []int, keepdims bool) *Tensor[T] {
 	keep, drop := reduceShapes(op, a.shape, axes)
-	out := &Tensor[T]{Data: make([]T, numel(op, keep)), shape: drop}
+	shape := drop
 	if keepdims {
-		out.shape = keep
+		shape = keep
 	}
+	out := newOut(op, shape, true, a)
 	reduceAdd(out.Data, keep, a.Data, a.shape)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
@@ -43,7 +44,10 @@ func sum[T Float](op string, a *Tensor[T], axes []int, keepdims bool) *Tensor[T]
 				ga[i] += g[0]
 			}
 		default:
-			addTo(ga, expand(g, keep, a.shape))
+			e := temp[T](len(ga))
+			expandInto(e, g, keep, a.shape)
+			addTo(ga, e)
+			recycle(e)
 		}
 	}, a)
 }
@@ -96,7 +100,7 @@ func maxAxis[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 	if n == 0 {
 		panic(fmt.Sprintf("ad.%s: empty axis %d of shape %v", op, ax, a.shape))
 	}
-	out := &Tensor[T]{Data: make([]T, outer*inner), shape: dropAxis(a.shape, ax, keep)}
+	out := newOut(op, dropAxis(a.shape, ax, keep), false, a)
 	arg := make([]int, outer*inner)
 	for o := range outer {
 		for k := range inner {
@@ -110,7 +114,7 @@ func maxAxis[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 			arg[o*inner+k] = (o*n+bi)*inner + k
 		}
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
@@ -168,9 +172,9 @@ func LogSumExpKeep[T Float](a *Tensor[T], ax int) *Tensor[T] {
 func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 	ax = axis(op, ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, outer*inner), shape: dropAxis(a.shape, ax, keep)}
+	out := newOut(op, dropAxis(a.shape, ax, keep), false, a)
 	lseRows(out.Data, a.Data, outer, n, inner)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
@@ -213,12 +217,12 @@ func lseRows[T Float](dst, x []T, outer, n, inner int) {
 func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("Softmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut("Softmax", a.shape, false, a)
 	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
 	for i, v := range out.Data {
 		out.Data[i] = T(math.Exp(float64(v)))
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	y := out.Data
@@ -244,9 +248,9 @@ func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("LogSoftmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut("LogSoftmax", a.shape, false, a)
 	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	y := out.Data
