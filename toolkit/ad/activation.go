@@ -146,21 +146,44 @@ func ELU[T Float](a *Tensor[T], alpha T) *Tensor[T] {
 
 // BCEWithLogits returns the elementwise binary cross-entropy
 // −[t·log σ(x) + (1−t)·log(1−σ(x))] of logits x against targets t in [0,1],
-// computed stably as max(x,0) − x·t + log(1 + e^−|x|). Gradients flow to both.
+// broadcasting, computed stably as max(x,0) − x·t + log(1 + e^−|x|).
+// Infinite logits are allowed: a term whose coefficient (t or 1−t) is zero
+// counts as zero, so the loss is +Inf only where t has mass on an outcome of
+// probability zero. Gradients flow to both; the one to the logits, σ(x) − t,
+// is finite everywhere, and a zero cotangent contributes nothing to either.
 func BCEWithLogits[T Float](logits, targets *Tensor[T]) *Tensor[T] {
 	return binary("BCEWithLogits", logits, targets, func(z, x, t []T) {
-		for i := range z {
-			v := float64(x[i])
-			z[i] = T(max(v, 0) - v*float64(t[i]) + math.Log1p(math.Exp(-math.Abs(v))))
+		t = t[:len(z)]
+		x = x[:len(z)]
+		for i, v := range x {
+			if v-v != 0 { // ±Inf (NaN propagates either way)
+				z[i] = bceInf(v, t[i])
+				continue
+			}
+			z[i] = max(v, 0) - v*t[i] + T(math.Log1p(math.Exp(-math.Abs(float64(v)))))
 		}
 	}, func(ga, gb, g, x, t, _ []T) {
 		for i := range ga {
 			ga[i] += g[i] * (T(sigmoid(float64(x[i]))) - t[i])
 		}
 		for i := range gb {
-			gb[i] -= g[i] * x[i]
+			if g[i] != 0 {
+				gb[i] -= g[i] * x[i]
+			}
 		}
 	})
+}
+
+// bceInf is the binary cross-entropy at an infinite logit x: zero where the
+// target puts no mass on the impossible outcome, +Inf otherwise.
+func bceInf[T Float](x, t T) T {
+	if x != x {
+		return x
+	}
+	if x > 0 && t == 1 || x < 0 && t == 0 {
+		return 0
+	}
+	return T(math.Inf(1))
 }
 
 // Where returns a where cond is true and b elsewhere; a, b and cond have the

@@ -1,16 +1,33 @@
 package ad
 
-import "math"
+import (
+	"math"
+
+	"github.com/stochgrad/stochgrad/internal/par"
+)
 
 // unary applies f elementwise. df accumulates into ga the gradient given the
-// output cotangent g, the input x and the output y.
+// output cotangent g, the input x and the output y. Both run on ranges of
+// the slices, in parallel for large tensors.
 func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x, y []T)) *Tensor[T] {
 	out := newOut(op, a.shape, false, a)
-	f(out.Data, a.Data)
+	x, y := a.Data, out.Data
+	par.For(len(y), func(lo, hi int) { f(y[lo:hi], x[lo:hi]) })
 	if !needsGrad(a) {
 		return out
 	}
-	return record(out, op, func(g []T) { df(a.grad(), g, a.Data, out.Data) }, a)
+	return record(out, op, func(g []T) {
+		ga := a.grad()
+		par.For(len(ga), func(lo, hi int) { df(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
+	}, a)
+}
+
+// chunk returns s[lo:hi], or nil for a nil s.
+func chunk[T Float](s []T, lo, hi int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
 }
 
 // binary applies f elementwise to a and b broadcast to a common shape. df
@@ -27,15 +44,17 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 		return binaryBlocks(op, a, b, shape, n, f, df)
 	}
 	out := newOut(op, shape, false, a, b)
-	x, y := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape)
-	f(out.Data, x, y)
+	x, y, z := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape), out.Data
+	par.For(len(z), func(lo, hi int) { f(z[lo:hi], x[lo:hi], y[lo:hi]) })
 	if !needsGrad(a, b) {
 		return out
 	}
 	return record(out, op, func(g []T) {
 		ga := gradFor(a, shape)
 		gb := gradFor(b, shape)
-		df(ga, gb, g, x, y, out.Data)
+		par.For(len(z), func(lo, hi int) {
+			df(chunk(ga, lo, hi), chunk(gb, lo, hi), g[lo:hi], x[lo:hi], y[lo:hi], z[lo:hi])
+		})
 		if ga != nil && !sameShape(a.shape, shape) {
 			reduceAdd(a.grad(), a.shape, ga, shape)
 			recycle(ga)

@@ -82,6 +82,9 @@ var gradCases = []struct {
 	{"Sum/axis", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 1) }},
 	{"Sum/axes", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 0, -1) }},
 	{"SumKeep", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return SumKeep(x[0], 2) }},
+	{"Sum/last", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], -1) }},
+	{"Sum/last2", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 1, 2) }},
+	{"Add/trailing", []in{sh(2, 3, 4), sh(2, 1, 1)}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
 	{"Mean/all", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Mean(x[0]) }},
 	{"Mean/axis", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Mean(x[0], 0) }},
 	{"MeanKeep", []in{sh(2, 3)}, func(x ...*T64) *T64 { return MeanKeep(x[0], 1) }},
@@ -259,6 +262,34 @@ func TestReLUGradAtSpecialValues(t *testing.T) {
 	for i := range xs {
 		if x64.Grad[i] != want[i] || float64(x32.Grad[i]) != want[i] {
 			t.Errorf("ReLU'(%v) = %v (float64), %v (float32), want %v", xs[i], x64.Grad[i], x32.Grad[i], want[i])
+		}
+	}
+}
+
+func TestBCEWithLogitsAtInfiniteLogits(t *testing.T) {
+	inf := math.Inf(1)
+	x := Param(New([]float64{inf, inf, -inf, -inf, inf, math.NaN()}, 6))
+	tg := Param(New([]float64{1, 0.5, 0, 1, 0, 1}, 6))
+	z := BCEWithLogits(x, tg)
+	want := []float64{0, inf, 0, inf, inf}
+	for i, w := range want {
+		if z.Data[i] != w {
+			t.Fatalf("BCEWithLogits at infinite logits = %v, want %v", z.Data, want)
+		}
+	}
+	if !math.IsNaN(z.Data[5]) {
+		t.Fatalf("BCEWithLogits of a NaN logit = %v, want NaN", z.Data[5])
+	}
+	// Only the finite losses get a cotangent: the others contribute nothing.
+	z.BackwardWith(New([]float64{1, 0, 1, 0, 0, 0}, 6))
+	for i := range 5 {
+		if x.Grad[i] != 0 {
+			t.Fatalf("gradient to the logits %v, want σ(x) − t = 0 where the cotangent is 1 and 0 elsewhere", x.Grad)
+		}
+	}
+	for _, i := range []int{1, 3, 4} {
+		if tg.Grad[i] != 0 {
+			t.Fatalf("gradient to the targets %v: a zero cotangent must contribute 0, not 0·∞", tg.Grad)
 		}
 	}
 }

@@ -43,6 +43,14 @@ func sum[T Float](op string, a *Tensor[T], axes []int, keepdims bool) *Tensor[T]
 			for i := range ga {
 				ga[i] += g[0]
 			}
+		case trailing(keep, a.shape) > 0:
+			k := trailing(keep, a.shape)
+			for i, v := range g {
+				run := ga[i*k : (i+1)*k]
+				for j := range run {
+					run[j] += v
+				}
+			}
 		default:
 			e := temp[T](len(ga))
 			expandInto(e, g, keep, a.shape)
@@ -179,6 +187,16 @@ func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 	}
 	return record(out, op, func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				l, gl := out.Data[o], g[o]
+				row, gr := a.Data[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				for j, v := range row {
+					gr[j] += gl * T(math.Exp(float64(v-l)))
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				lse, gk := float64(out.Data[o*inner+k]), g[o*inner+k]
@@ -194,6 +212,12 @@ func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 // lseRows writes into dst the log-sum-exp over the middle axis of x viewed as
 // [outer, n, inner]. An axis of −∞ entries gives −∞.
 func lseRows[T Float](dst, x []T, outer, n, inner int) {
+	if inner == 1 {
+		for o := range outer {
+			dst[o] = lse(x[o*n : (o+1)*n])
+		}
+		return
+	}
 	for o := range outer {
 		for k := range inner {
 			m := math.Inf(-1)
@@ -213,14 +237,56 @@ func lseRows[T Float](dst, x []T, outer, n, inner int) {
 	}
 }
 
+// lse returns log Σ exp(row) in row's own type; −Inf for an empty row or
+// one of −Inf entries.
+func lse[T Float](row []T) T {
+	m := T(math.Inf(-1))
+	for _, v := range row {
+		m = max(m, v)
+	}
+	if m-m != 0 { // ±Inf or NaN
+		return m
+	}
+	var s T
+	for _, v := range row {
+		s += T(math.Exp(float64(v - m)))
+	}
+	return m + T(math.Log(float64(s)))
+}
+
+// softmaxRow writes softmax(row) into dst with one exponential per entry.
+func softmaxRow[T Float](dst, row []T) {
+	m := T(math.Inf(-1))
+	for _, v := range row {
+		m = max(m, v)
+	}
+	var s T
+	dst = dst[:len(row)]
+	for j, v := range row {
+		e := T(math.Exp(float64(v - m)))
+		dst[j] = e
+		s += e
+	}
+	inv := 1 / s
+	for j := range dst {
+		dst[j] *= inv
+	}
+}
+
 // Softmax returns exp(a) normalised to sum to one along axis ax.
 func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("Softmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
 	out := newOut("Softmax", a.shape, false, a)
-	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
-	for i, v := range out.Data {
-		out.Data[i] = T(math.Exp(float64(v)))
+	if inner == 1 {
+		for o := range outer {
+			softmaxRow(out.Data[o*n:(o+1)*n], a.Data[o*n:(o+1)*n])
+		}
+	} else {
+		logSoftmaxRows(out.Data, a.Data, outer, n, inner)
+		for i, v := range out.Data {
+			out.Data[i] = T(math.Exp(float64(v)))
+		}
 	}
 	if !needsGrad(a) {
 		return out
@@ -228,6 +294,19 @@ func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	y := out.Data
 	return record(out, "Softmax", func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				yr, gr, gar := y[o*n:(o+1)*n], g[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				var dot T
+				for j, v := range yr {
+					dot += gr[j] * v
+				}
+				for j, v := range yr {
+					gar[j] += v * (gr[j] - dot)
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				var dot T
@@ -256,6 +335,19 @@ func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	y := out.Data
 	return record(out, "LogSoftmax", func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				yr, gr, gar := y[o*n:(o+1)*n], g[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				var s T
+				for _, v := range gr {
+					s += v
+				}
+				for j, v := range yr {
+					gar[j] += gr[j] - T(math.Exp(float64(v)))*s
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				var s T
@@ -274,6 +366,15 @@ func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 // logSoftmaxRows writes into dst x − logsumexp(x) over the middle axis of x
 // viewed as [outer, n, inner].
 func logSoftmaxRows[T Float](dst, x []T, outer, n, inner int) {
+	if inner == 1 {
+		for o := range outer {
+			row, l := x[o*n:(o+1)*n], lse(x[o*n:(o+1)*n])
+			for j, v := range row {
+				dst[o*n+j] = v - l
+			}
+		}
+		return
+	}
 	lse := make([]T, outer*inner)
 	lseRows(lse, x, outer, n, inner)
 	for o := range outer {

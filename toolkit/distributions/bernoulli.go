@@ -56,17 +56,11 @@ func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 // so the result is −Inf only where x has mass on an outcome of probability
 // zero (x > 0 at logit −Inf, or x < 1 at +Inf). The gradient with respect to
 // the logits, x − σ(l), is finite everywhere.
+//
+// It is −ad.BCEWithLogits(Logits, x): the engine's fused loop, so that a
+// likelihood written with LogProb costs what the loss written by hand does.
 func (d Bernoulli[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
-	return binaryOp("Bernoulli.LogProb", d.Logits, x, func(l, x float64) (z, dl, dx float64) {
-		lp1, lp0 := -softplus(-l), -softplus(l) // log σ(l), log σ(−l)
-		if x != 0 {
-			z += x * lp1
-		}
-		if x != 1 {
-			z += (1 - x) * lp0
-		}
-		return z, x - sigmoid(l), lp1 - lp0
-	})
+	return ad.Neg(ad.BCEWithLogits(d.Logits, x))
 }
 
 // Entropy returns −p·log p − (1−p)·log(1−p) elementwise, p = σ(Logits); it
