@@ -95,9 +95,11 @@ func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f fun
 		}
 		return t.Data
 	}
-	for o := 0; o < total; o += n {
-		f(out.Data[o:o+n], block(a, o), block(b, o))
-	}
+	blocks(total, n, false, func(lo, hi int) {
+		for o := lo; o < hi; o += n {
+			f(out.Data[o:o+n], block(a, o), block(b, o))
+		}
+	})
 	if !needsGrad(a, b) {
 		return out
 	}
@@ -109,17 +111,40 @@ func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f fun
 		if b.requiresGrad {
 			gb = b.grad()
 		}
-		for o := 0; o < total; o += n {
-			gab, gbb := ga, gb
-			if len(ga) == total {
-				gab = ga[o : o+n]
+		// The repeated operand's gradient sums over blocks: split the
+		// blocks across goroutines only when it needs none.
+		shared := ga != nil && len(ga) < total || gb != nil && len(gb) < total
+		blocks(total, n, shared, func(lo, hi int) {
+			for o := lo; o < hi; o += n {
+				gab, gbb := ga, gb
+				if len(ga) == total {
+					gab = ga[o : o+n]
+				}
+				if len(gb) == total {
+					gbb = gb[o : o+n]
+				}
+				df(gab, gbb, g[o:o+n], block(a, o), block(b, o), out.Data[o:o+n])
 			}
-			if len(gb) == total {
-				gbb = gb[o : o+n]
-			}
-			df(gab, gbb, g[o:o+n], block(a, o), block(b, o), out.Data[o:o+n])
-		}
+		})
 	}, a, b)
+}
+
+// blocks calls f on ranges of whole blocks of n that cover [0, total), in
+// parallel for large totals unless serial is set.
+func blocks(total, n int, serial bool, f func(lo, hi int)) {
+	if serial {
+		f(0, total)
+		return
+	}
+	par.For(total, func(lo, hi int) {
+		lo, hi = lo/n*n, hi/n*n
+		if hi > total-n {
+			hi = total
+		}
+		if lo < hi {
+			f(lo, hi)
+		}
+	})
 }
 
 // gradFor returns the buffer into which a binary op accumulates t's gradient

@@ -122,7 +122,16 @@ func (d Categorical[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if x.Rank() == 0 || x.Dim(-1) != k {
 		panic(fmt.Sprintf("distributions.Categorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
 	}
-	return ad.Sum(mulZero("Categorical.LogProb", x, ad.LogSoftmax(d.Logits, -1)), -1)
+	lsm := ad.LogSoftmax(d.Logits, -1)
+	for _, v := range lsm.Data {
+		if math.IsInf(float64(v), -1) {
+			// A category of probability zero: 0·(−Inf) must count as 0.
+			return ad.Sum(mulZero("Categorical.LogProb", x, lsm), -1)
+		}
+	}
+	// The engine's broadcasting product: x repeats over the logits' rows
+	// without a copy.
+	return ad.Sum(ad.Mul(x, lsm), -1)
 }
 
 // mulZero returns x·y elementwise, broadcasting, with 0·y = 0 even for
