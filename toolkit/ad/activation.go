@@ -23,7 +23,7 @@ func softplus(x float64) float64 {
 func Sigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Sigmoid", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(sigmoid(float64(x[i])))
+			y[i] = sigmoidT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {
@@ -36,11 +36,11 @@ func Sigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 func LogSigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("LogSigmoid", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(-softplus(-float64(x[i])))
+			y[i] = -softplusT(-x[i])
 		}
 	}, func(ga, g, x, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * T(sigmoid(-float64(x[i])))
+			ga[i] += g[i] * sigmoidT(-x[i])
 		}
 	})
 }
@@ -49,11 +49,11 @@ func LogSigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Softplus", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(softplus(float64(x[i])))
+			y[i] = softplusT(x[i])
 		}
 	}, func(ga, g, x, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * T(sigmoid(float64(x[i])))
+			ga[i] += g[i] * sigmoidT(x[i])
 		}
 	})
 }
@@ -62,7 +62,7 @@ func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
 func Tanh[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Tanh", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(math.Tanh(float64(x[i])))
+			y[i] = tanhT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {
@@ -160,11 +160,11 @@ func BCEWithLogits[T Float](logits, targets *Tensor[T]) *Tensor[T] {
 				z[i] = bceInf(v, t[i])
 				continue
 			}
-			z[i] = max(v, 0) - v*t[i] + T(math.Log1p(math.Exp(-math.Abs(float64(v)))))
+			z[i] = softplusT(v) - v*t[i] // max(v,0) + log(1 + e^−|v|) − v·t
 		}
 	}, func(ga, gb, g, x, t, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * (T(sigmoid(float64(x[i]))) - t[i])
+			ga[i] += g[i] * (sigmoidT(x[i]) - t[i])
 		}
 		for i := range gb {
 			if g[i] != 0 {

@@ -332,7 +332,7 @@ func Neg[T Float](a *Tensor[T]) *Tensor[T] {
 func Exp[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Exp", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(math.Exp(float64(x[i])))
+			y[i] = expT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {

@@ -192,7 +192,7 @@ func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 				l, gl := out.Data[o], g[o]
 				row, gr := a.Data[o*n:(o+1)*n], ga[o*n:(o+1)*n]
 				for j, v := range row {
-					gr[j] += gl * T(math.Exp(float64(v-l)))
+					gr[j] += gl * expT(v-l)
 				}
 			}
 			return
@@ -249,7 +249,7 @@ func lse[T Float](row []T) T {
 	}
 	var s T
 	for _, v := range row {
-		s += T(math.Exp(float64(v - m)))
+		s += expT(v - m)
 	}
 	return m + T(math.Log(float64(s)))
 }
@@ -263,7 +263,7 @@ func softmaxRow[T Float](dst, row []T) {
 	var s T
 	dst = dst[:len(row)]
 	for j, v := range row {
-		e := T(math.Exp(float64(v - m)))
+		e := expT(v - m)
 		dst[j] = e
 		s += e
 	}
@@ -343,7 +343,7 @@ func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 					s += v
 				}
 				for j, v := range yr {
-					gar[j] += gr[j] - T(math.Exp(float64(v)))*s
+					gar[j] += gr[j] - expT(v)*s
 				}
 			}
 			return
