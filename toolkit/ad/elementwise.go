@@ -12,12 +12,22 @@ import (
 func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x, y []T)) *Tensor[T] {
 	out := newOut(op, a.shape, false, a)
 	x, y := a.Data, out.Data
-	par.For(len(y), func(lo, hi int) { f(y[lo:hi], x[lo:hi]) })
+	// The small case calls f directly: a closure handed to par.For
+	// escapes to the heap, which would cost an allocation per op.
+	if len(y) < par.Grain {
+		f(y, x)
+	} else {
+		par.For(len(y), func(lo, hi int) { f(y[lo:hi], x[lo:hi]) })
+	}
 	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
 		ga := a.grad()
+		if len(ga) < par.Grain {
+			df(ga, g, x, y)
+			return
+		}
 		par.For(len(ga), func(lo, hi int) { df(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
 	}, a)
 }
@@ -45,16 +55,24 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 	}
 	out := newOut(op, shape, false, a, b)
 	x, y, z := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape), out.Data
-	par.For(len(z), func(lo, hi int) { f(z[lo:hi], x[lo:hi], y[lo:hi]) })
+	if len(z) < par.Grain {
+		f(z, x, y)
+	} else {
+		par.For(len(z), func(lo, hi int) { f(z[lo:hi], x[lo:hi], y[lo:hi]) })
+	}
 	if !needsGrad(a, b) {
 		return out
 	}
 	return record(out, op, func(g []T) {
 		ga := gradFor(a, shape)
 		gb := gradFor(b, shape)
-		par.For(len(z), func(lo, hi int) {
-			df(chunk(ga, lo, hi), chunk(gb, lo, hi), g[lo:hi], x[lo:hi], y[lo:hi], z[lo:hi])
-		})
+		if len(z) < par.Grain {
+			df(ga, gb, g, x, y, z)
+		} else {
+			par.For(len(z), func(lo, hi int) {
+				df(chunk(ga, lo, hi), chunk(gb, lo, hi), g[lo:hi], x[lo:hi], y[lo:hi], z[lo:hi])
+			})
+		}
 		if ga != nil && !sameShape(a.shape, shape) {
 			reduceAdd(a.grad(), a.shape, ga, shape)
 			recycle(ga)
