@@ -123,6 +123,12 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 		unlockLeaves(root)
 		return
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			unclaim(order, call) // so that the graph does not look busy forever
+			panic(r)
+		}
+	}()
 	addTo(root.grad(), cot)
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
@@ -174,11 +180,24 @@ func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
 	var order []*Tensor[T]
 	claim(root)
 	stack := []frame{{t: root}}
+	defer func() {
+		if r := recover(); r != nil {
+			unclaim(order, call)
+			for _, f := range stack {
+				unclaim([]*Tensor[T]{f.t}, call)
+			}
+			panic(r)
+		}
+	}()
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
 		if n := f.t.node; f.i < len(n.inputs) {
 			in := n.inputs[f.i]
 			f.i++
+			// A graph that mixes Scopes may reach a tensor of one
+			// released before the other: its backward would read
+			// recycled memory.
+			in.live("Backward")
 			if in.requiresGrad && in.node != nil && claim(in) {
 				stack = append(stack, frame{t: in})
 			}
@@ -188,6 +207,15 @@ func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
 		stack = stack[:len(stack)-1]
 	}
 	return order
+}
+
+// unclaim gives back the nodes of ts that the call numbered call holds.
+func unclaim[T Float](ts []*Tensor[T], call uint64) {
+	for _, t := range ts {
+		if n := t.node; n != nil {
+			n.owner.CompareAndSwap(call, 0)
+		}
+	}
 }
 
 // lockLeaves takes the locks of the leaves among ts that require a

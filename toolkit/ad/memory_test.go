@@ -264,3 +264,38 @@ func TestBackwardOnAGraphInUsePanics(t *testing.T) {
 	}()
 	y.Backward()
 }
+
+func TestBackwardThroughAReleasedScopePanics(t *testing.T) {
+	w := Param(Ones[float64](2))
+	a, b := new(Scope), new(Scope)
+	x := Mul(In(a, Ones[float64](2)), w)
+	y := Mul(In(b, Full[float64](2, 2)), x) // belongs to b, reads a's x
+	a.Release()
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "released") {
+			t.Fatalf("Backward through a tensor of a released Scope: recovered %v, want a panic", r)
+		}
+	}()
+	Sum(y).Backward()
+}
+
+func TestAPanickingBackwardLeavesTheGraphUsable(t *testing.T) {
+	x := Param(Ones[float64](2))
+	fail := true
+	y := Custom("flaky", Exp(x).Clone(), []*Tensor[float64]{x}, func(g *Tensor[float64]) []*Tensor[float64] {
+		if fail {
+			panic("flaky backward")
+		}
+		return []*Tensor[float64]{g}
+	})
+	loss := Sum(Square(y))
+	func() {
+		defer func() { recover() }()
+		loss.BackwardKeepGraph(nil)
+	}()
+	fail = false
+	loss.Backward() // must not report the graph as busy
+	if x.Grad == nil {
+		t.Fatal("no gradient after the retried Backward")
+	}
+}
