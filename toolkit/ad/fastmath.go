@@ -47,6 +47,14 @@ func softplusT[T Float](x T) T {
 	return T(max(v, 0) + log1p01(exp32(-abs32(v))))
 }
 
+// log1pT returns log(1 + e) for e in [0, 1] in T's precision.
+func log1pT[T Float](e T) T {
+	if is32[T]() {
+		return T(log1p01(float32(e)))
+	}
+	return T(math.Log1p(float64(e)))
+}
+
 // tanhT is the hyperbolic tangent in T's precision.
 func tanhT[T Float](x T) T {
 	if is32[T]() {

@@ -117,3 +117,38 @@ func TestFloat32OpsMatchFloat64(t *testing.T) {
 		close("gradient", a32.Grad, a64.Grad)
 	}
 }
+
+// TestLargeOpsSplitAcrossCPUsAgreeWithSmallOnes checks the parallel paths of
+// ops on tensors of par.Grain elements and more against the same ops row by
+// row, which run serially.
+func TestLargeOpsSplitAcrossCPUsAgreeWithSmallOnes(t *testing.T) {
+	const rows, cols = 300, 784 // 235,200 elements
+	rnd := rand.New(rand.NewPCG(3, 3))
+	x := Param(Randn[float32](rnd, rows, cols))
+	data := Zeros[float32](cols)
+	for i := range data.Data {
+		data.Data[i] = float32(rnd.IntN(2))
+	}
+	ops := map[string]func(x *Tensor[float32]) *Tensor[float32]{
+		"BernoulliLogLik": func(x *Tensor[float32]) *Tensor[float32] { return BernoulliLogLik(x, data) },
+		"Tanh":            Tanh[float32],
+		"Mul":             func(x *Tensor[float32]) *Tensor[float32] { return Mul(x, Exp(x)) },
+		"Add/blocks":      func(x *Tensor[float32]) *Tensor[float32] { return Add(x, data) },
+	}
+	for name, op := range ops {
+		x.ZeroGrad()
+		y := op(x)
+		y.BackwardWith(Ones[float32](rows, cols))
+		big, bigGrad := y.Data, append([]float32(nil), x.Grad...)
+		for r := range rows {
+			xr := Param(New(append([]float32(nil), x.Data[r*cols:(r+1)*cols]...), 1, cols))
+			yr := op(xr)
+			yr.BackwardWith(Ones[float32](1, cols))
+			for j := range cols {
+				if yr.Data[j] != big[r*cols+j] || xr.Grad[j] != bigGrad[r*cols+j] {
+					t.Fatalf("%s row %d col %d: large op %v (grad %v), row alone %v (grad %v)", name, r, j, big[r*cols+j], bigGrad[r*cols+j], yr.Data[j], xr.Grad[j])
+				}
+			}
+		}
+	}
+}

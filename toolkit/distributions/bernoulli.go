@@ -57,10 +57,11 @@ func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 // zero (x > 0 at logit −Inf, or x < 1 at +Inf). The gradient with respect to
 // the logits, x − σ(l), is finite everywhere.
 //
-// It is −ad.BCEWithLogits(Logits, x): the engine's fused loop, so that a
-// likelihood written with LogProb costs what the loss written by hand does.
+// It is ad.BernoulliLogLik, the fused loop behind ad.BCEWithLogits, so that
+// a likelihood written with LogProb costs what the loss written by hand
+// does.
 func (d Bernoulli[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
-	return ad.Neg(ad.BCEWithLogits(d.Logits, x))
+	return ad.BernoulliLogLik(d.Logits, x)
 }
 
 // Entropy returns −p·log p − (1−p)·log(1−p) elementwise, p = σ(Logits); it
