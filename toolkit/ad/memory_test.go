@@ -299,3 +299,16 @@ func TestAPanickingBackwardLeavesTheGraphUsable(t *testing.T) {
 		t.Fatal("no gradient after the retried Backward")
 	}
 }
+
+func TestInWithTheScopeOfAnotherTensor(t *testing.T) {
+	x := Ones[float64](2)
+	if In(x.Scope(), x) != x {
+		t.Fatal("In(nil, x) must return x itself")
+	}
+	s := new(Scope)
+	y := Exp(In(s, x))
+	sample := In(y.Scope(), Ones[float64](2))
+	if y.Scope() != s || sample.Scope() != s || Add(sample, x).Scope() != s {
+		t.Fatal("tensors do not report the Scope they were computed in")
+	}
+}

@@ -43,11 +43,14 @@ type releaser interface{ release() }
 
 // In returns a view of x (sharing its storage) that belongs to s, so that
 // ops on it compute inside s. Gradients flow through the view to x unless s
-// is NoGrad. The view is released with s; x itself is not.
+// is NoGrad. The view is released with s; x itself is not. With a nil s,
+// In returns x, so that code may pass on the Scope of another tensor
+// (t.Scope()) whether or not it has one: a distribution puts its samples
+// into the Scope of its parameters this way.
 func In[T Float](s *Scope, x *Tensor[T]) *Tensor[T] {
 	x.live("In")
 	if s == nil {
-		panic("ad.In: nil Scope")
+		return x
 	}
 	s.mu.Lock()
 	released := s.released
@@ -62,6 +65,9 @@ func In[T Float](s *Scope, x *Tensor[T]) *Tensor[T] {
 	}
 	return record(out, "In", func(g []T) { addTo(x.grad(), g) }, x)
 }
+
+// Scope returns the Scope t belongs to, or nil.
+func (t *Tensor[T]) Scope() *Scope { return t.scope }
 
 // Release gives the storage of the scope's outputs back to the engine and
 // makes every tensor of the scope unusable: ops, Item, At and Backward on

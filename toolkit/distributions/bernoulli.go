@@ -38,7 +38,8 @@ func NewBernoulliProbs[T ad.Float](p *ad.Tensor[T]) (Bernoulli[T], error) {
 func (d Bernoulli[T]) Probs() *ad.Tensor[T] { return ad.Sigmoid(d.Logits) }
 
 // Sample returns a tensor of zeros and ones of the shape of Logits. It draws
-// one rnd.Float64 per element in row-major order.
+// one rnd.Float64 per element in row-major order. It belongs to the
+// ad.Scope of Logits, if any.
 func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	out := ad.Zeros[T](d.Logits.Shape()...)
 	for i, l := range d.Logits.Data {
@@ -46,7 +47,7 @@ func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 			out.Data[i] = 1
 		}
 	}
-	return out
+	return ad.In(d.Logits.Scope(), out)
 }
 
 // LogProb returns x·log σ(l) + (1−x)·log σ(−l) elementwise, with x broadcast

@@ -101,7 +101,7 @@ func (d Categorical[T]) SampleIndex(rnd *rand.Rand) []int {
 }
 
 // Sample returns a one-hot tensor of the shape of Logits, drawing as
-// SampleIndex.
+// SampleIndex. It belongs to the ad.Scope of Logits, if any.
 func (d Categorical[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	idx := d.SampleIndex(rnd)
 	k := d.Logits.Dim(-1)
@@ -109,7 +109,7 @@ func (d Categorical[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	for r, j := range idx {
 		out.Data[r*k+j] = 1
 	}
-	return out
+	return ad.In(d.Logits.Scope(), out)
 }
 
 // LogProb returns Σ_k x_k·log p_k over the last axis for one-hot x of shape
