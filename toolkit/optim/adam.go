@@ -85,6 +85,10 @@ func (o *Adam[T]) Step(params []*ad.Tensor[T]) error {
 		bc1 := 1 - math.Pow(float64(b1), float64(s.t))
 		bc2 := math.Sqrt(1 - math.Pow(float64(b2), float64(s.t)))
 		u := adamUpdate[T]{step: T(float64(lr) / bc1), b1: b1, b2: b2, eps: eps, decay: decay, invBC2: T(1 / bc2)}
+		if len(p.Grad) < par.Grain { // no closure to allocate
+			u.apply(p.Data, p.Grad, s.m, s.v)
+			continue
+		}
 		par.For(len(p.Grad), func(lo, hi int) {
 			u.apply(p.Data[lo:hi], p.Grad[lo:hi], s.m[lo:hi], s.v[lo:hi])
 		})

@@ -68,6 +68,10 @@ func (o *SGD[T]) Step(params []*ad.Tensor[T]) error {
 			}
 			buf = *b
 		}
+		if len(p.Grad) < par.Grain { // no closure to allocate
+			u.apply(p.Data, p.Grad, buf)
+			continue
+		}
 		par.For(len(p.Grad), func(lo, hi int) {
 			var b []T
 			if buf != nil {
