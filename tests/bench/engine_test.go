@@ -35,8 +35,12 @@ func newMLP[T ad.Float](rnd *rand.Rand, widths ...int) *mlp[T] {
 	return m
 }
 
+// step is one training step in a Scope, the engine's arena for a step's
+// outputs, as a training loop should run it.
 func (m *mlp[T]) step(x, y *ad.Tensor[T]) T {
-	h := x
+	s := new(ad.Scope)
+	defer s.Release()
+	h := ad.In(s, x)
 	for i := range m.ws {
 		h = ad.Linear(h, m.ws[i], m.bs[i])
 		if i < len(m.ws)-1 {
@@ -79,9 +83,54 @@ func BenchmarkMLPStep(b *testing.B) {
 	b.Run("float64", benchMLPStep[float64])
 }
 
+// BenchmarkMLPStepGEMMs runs the matrix products of one BenchmarkMLPStep on
+// raw BLAS into preallocated buffers, nothing else: the floor of that step.
+// Per layer, forward x·W, backward xᵀ·g for W and g·Wᵀ for the layer's
+// input (not for the first layer, whose input is data).
+func BenchmarkMLPStepGEMMs(b *testing.B) {
+	b.Run("float32", benchMLPGEMMs[float32])
+	b.Run("float64", benchMLPGEMMs[float64])
+}
+
+func benchMLPGEMMs[T ad.Float](b *testing.B) {
+	const batch = 100
+	widths := []int{784, 512, 256, 20}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var ws, acts, grads [][]T
+	acts = append(acts, ad.Randn[T](rnd, batch, widths[0]).Data)
+	grads = append(grads, nil)
+	for i := 1; i < len(widths); i++ {
+		ws = append(ws, ad.Randn[T](rnd, widths[i-1], widths[i]).Data)
+		acts = append(acts, make([]T, batch*widths[i]))
+		grads = append(grads, ad.Randn[T](rnd, batch, widths[i]).Data)
+	}
+	dws := make([][]T, len(ws))
+	for i, w := range ws {
+		dws[i] = make([]T, len(w))
+	}
+	dx := make([][]T, len(widths))
+	for i := 1; i < len(widths)-1; i++ {
+		dx[i] = make([]T, batch*widths[i])
+	}
+	for b.Loop() {
+		for i, w := range ws {
+			k, n := widths[i], widths[i+1]
+			ad.Gemm(false, false, batch, n, k, acts[i], k, w, n, 0, acts[i+1], n)
+		}
+		for i := len(ws) - 1; i >= 0; i-- {
+			k, n := widths[i], widths[i+1]
+			ad.Gemm(true, false, k, n, batch, acts[i], k, grads[i+1], n, 1, dws[i], n)
+			if i > 0 {
+				ad.Gemm(false, true, batch, k, n, grads[i+1], n, ws[i], n, 1, dx[i], k)
+			}
+		}
+	}
+}
+
 // BenchmarkGEMM compares a float32 matrix product through the engine (output
-// allocation and graph bookkeeping included) with the raw BLAS call into a
-// preallocated buffer: the engine's overhead.
+// allocation and graph bookkeeping included, in a Scope as a training step
+// runs it) with the raw BLAS call into a preallocated buffer: the engine's
+// overhead.
 func BenchmarkGEMM(b *testing.B) {
 	for _, s := range [][3]int{{100, 784, 512}, {512, 512, 512}} {
 		m, k, n := s[0], s[1], s[2]
@@ -92,7 +141,9 @@ func BenchmarkGEMM(b *testing.B) {
 		flops := 2 * float64(m*k*n)
 		b.Run("engine/"+name, func(b *testing.B) {
 			for b.Loop() {
-				ad.MatMul(a, w)
+				s := new(ad.Scope)
+				ad.MatMul(ad.In(s, a), w)
+				s.Release()
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -11,8 +11,16 @@ torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
 MIN_SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
 
 
-def bench(name, fn):
-    """Times fn and prints "<name>-torch <n> <ns> ns/op"; returns seconds per call."""
+def bench(name, fn, once=False):
+    """Times fn and prints "<name>-torch <n> <ns> ns/op"; returns seconds per call.
+    With once, fn (an epoch, say) runs a single time without a warm-up, as a
+    Go benchmark whose one iteration outlasts the benchmark time does."""
+    if once:
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        print(f"{name}-torch\t1\t{dt * 1e9:.0f} ns/op", flush=True)
+        return dt
     fn()  # warm up
     n = 1
     while True:

@@ -3,6 +3,8 @@ package ad
 import (
 	"fmt"
 	"math"
+
+	"github.com/stochgrad/stochgrad/internal/par"
 )
 
 // sigmoid is the logistic function, computed without overflow.
@@ -23,7 +25,7 @@ func softplus(x float64) float64 {
 func Sigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Sigmoid", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(sigmoid(float64(x[i])))
+			y[i] = sigmoidT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {
@@ -36,11 +38,11 @@ func Sigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 func LogSigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("LogSigmoid", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(-softplus(-float64(x[i])))
+			y[i] = -softplusT(-x[i])
 		}
 	}, func(ga, g, x, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * T(sigmoid(-float64(x[i])))
+			ga[i] += g[i] * sigmoidT(-x[i])
 		}
 	})
 }
@@ -49,11 +51,11 @@ func LogSigmoid[T Float](a *Tensor[T]) *Tensor[T] {
 func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Softplus", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(softplus(float64(x[i])))
+			y[i] = softplusT(x[i])
 		}
 	}, func(ga, g, x, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * T(sigmoid(float64(x[i])))
+			ga[i] += g[i] * sigmoidT(x[i])
 		}
 	})
 }
@@ -62,7 +64,7 @@ func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
 func Tanh[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Tanh", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(math.Tanh(float64(x[i])))
+			y[i] = tanhT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {
@@ -146,21 +148,134 @@ func ELU[T Float](a *Tensor[T], alpha T) *Tensor[T] {
 
 // BCEWithLogits returns the elementwise binary cross-entropy
 // −[t·log σ(x) + (1−t)·log(1−σ(x))] of logits x against targets t in [0,1],
-// computed stably as max(x,0) − x·t + log(1 + e^−|x|). Gradients flow to both.
+// broadcasting, computed stably as max(x,0) − x·t + log(1 + e^−|x|).
+// Infinite logits are allowed: a term whose coefficient (t or 1−t) is zero
+// counts as zero, so the loss is +Inf only where t has mass on an outcome of
+// probability zero. Gradients flow to both; the one to the logits, σ(x) − t,
+// is finite everywhere, and a zero cotangent contributes nothing to either.
 func BCEWithLogits[T Float](logits, targets *Tensor[T]) *Tensor[T] {
-	return binary("BCEWithLogits", logits, targets, func(z, x, t []T) {
-		for i := range z {
-			v := float64(x[i])
-			z[i] = T(max(v, 0) - v*float64(t[i]) + math.Log1p(math.Exp(-math.Abs(v))))
+	return bce("BCEWithLogits", logits, targets, 1)
+}
+
+// BernoulliLogLik returns −BCEWithLogits(logits, x) as one op: the
+// log-probability x·log σ(l) + (1−x)·log σ(−l) of x under independent
+// Bernoulli variables with logits l, broadcasting.
+func BernoulliLogLik[T Float](logits, x *Tensor[T]) *Tensor[T] {
+	return bce("BernoulliLogLik", logits, x, -1)
+}
+
+// bce is sign·BCEWithLogits. When the targets need no gradient and have the
+// logits' shape or repeat as blocks of it (data against a batch of samples
+// of its likelihood), one pass computes the loss and keeps σ(x) for the
+// backward pass, which then needs no exponential.
+func bce[T Float](op string, logits, targets *Tensor[T], sign T) *Tensor[T] {
+	shape := broadcastShape(op, logits.shape, targets.shape)
+	n := len(targets.Data)
+	if targets.requiresGrad || !sameShape(logits.shape, shape) || n == 0 ||
+		!sameShape(targets.shape, shape) && !isSuffix(targets.shape, shape) {
+		return bceGeneric(op, logits, targets, sign)
+	}
+	out := newOut(op, shape, false, logits, targets)
+	grad := needsGrad(logits, targets)
+	var sig []T
+	if grad {
+		sig = temp[T](len(out.Data))
+	}
+	x, t, z := logits.Data, targets.Data, out.Data
+	run := func(lo, hi int) { bceRange(z, sig, x, t, sign, lo, hi) }
+	if len(z) < par.Grain {
+		run(0, len(z))
+	} else {
+		blocks(len(z), n, false, run)
+	}
+	if !grad {
+		return out
+	}
+	return record(out, op, func(g []T) {
+		ga := logits.grad()
+		back := func(lo, hi int) {
+			for o := lo; o < hi; o += n {
+				gab, gb, sb := ga[o:o+n], g[o:o+n], sig[o:o+n]
+				for i, s := range sb {
+					gab[i] += sign * gb[i] * (s - t[i])
+				}
+			}
+		}
+		if len(ga) < par.Grain {
+			back(0, len(ga))
+		} else {
+			blocks(len(ga), n, false, back)
+		}
+		recycle(sig)
+	}, logits, targets)
+}
+
+// bceRange writes sign·BCE into z[lo:hi] and, unless sig is nil, σ(x) into
+// sig[lo:hi]; t repeats with its own length, lo a multiple of it.
+func bceRange[T Float](z, sig, x, t []T, sign T, lo, hi int) {
+	n := len(t)
+	for o := lo; o < hi; o += n {
+		zb, xb := z[o:o+n], x[o:o+n]
+		for i, v := range xb {
+			if v-v != 0 { // ±Inf or NaN
+				zb[i] = sign * bceInf(v, t[i])
+				if sig != nil {
+					sig[o+i] = sigmoidT(v)
+				}
+				continue
+			}
+			a := v
+			if a < 0 {
+				a = -a
+			}
+			e := expT(-a)
+			zb[i] = sign * (max(v, 0) - v*t[i] + log1pT(e))
+			if sig != nil {
+				s := 1 / (1 + e)
+				if v < 0 {
+					s = e * s
+				}
+				sig[o+i] = s
+			}
+		}
+	}
+}
+
+// bceGeneric is bce through binary, for targets that need a gradient or
+// broadcast other than as blocks.
+func bceGeneric[T Float](op string, logits, targets *Tensor[T], sign T) *Tensor[T] {
+	return binary(op, logits, targets, func(z, x, t []T) {
+		t = t[:len(z)]
+		x = x[:len(z)]
+		for i, v := range x {
+			if v-v != 0 { // ±Inf (NaN propagates either way)
+				z[i] = sign * bceInf(v, t[i])
+				continue
+			}
+			z[i] = sign * (softplusT(v) - v*t[i]) // max(v,0) + log(1 + e^−|v|) − v·t
 		}
 	}, func(ga, gb, g, x, t, _ []T) {
 		for i := range ga {
-			ga[i] += g[i] * (T(sigmoid(float64(x[i]))) - t[i])
+			ga[i] += sign * g[i] * (sigmoidT(x[i]) - t[i])
 		}
 		for i := range gb {
-			gb[i] -= g[i] * x[i]
+			if g[i] != 0 {
+				gb[i] -= sign * g[i] * x[i]
+			}
 		}
 	})
+}
+
+// bceInf is the binary cross-entropy at an infinite logit x: zero where the
+// target puts no mass on the impossible outcome, +Inf otherwise.
+func bceInf[T Float](x, t T) T {
+	if x != x {
+		return x
+	}
+	if x > 0 && t == 1 || x < 0 && t == 0 {
+		return 0
+	}
+	return T(math.Inf(1))
 }
 
 // Where returns a where cond is true and b elsewhere; a, b and cond have the
@@ -169,7 +284,7 @@ func Where[T Float](cond []bool, a, b *Tensor[T]) *Tensor[T] {
 	if !sameShape(a.shape, b.shape) || len(cond) != len(a.Data) {
 		panic(fmt.Sprintf("ad.Where: condition of length %d with shapes %v and %v", len(cond), a.shape, b.shape))
 	}
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut("Where", a.shape, false, a, b)
 	for i, c := range cond {
 		if c {
 			out.Data[i] = a.Data[i]

@@ -32,6 +32,10 @@ func gemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	if k == 0 {
 		for i := range m {
 			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row) // c may hold anything, NaN included
+				continue
+			}
 			for j := range row {
 				row[j] *= beta
 			}

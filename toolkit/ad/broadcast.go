@@ -56,6 +56,24 @@ func isSuffix(s, out []int) bool {
 	return sameShape(s, out[len(out)-len(s):])
 }
 
+// trailing returns the product of the trailing dimensions of out that s
+// reduces to 1 when s keeps every dimension before them, as a sum over the
+// last axes does; 0 otherwise. Each element of s then spans a contiguous
+// run of that many elements of out.
+func trailing(s, out []int) int {
+	if len(s) != len(out) {
+		return 0
+	}
+	p := len(s)
+	for p > 0 && s[p-1] == 1 {
+		p--
+	}
+	if p == len(s) || !sameShape(s[:p], out[:p]) {
+		return 0
+	}
+	return numel("trailing", out[p:])
+}
+
 // walk calls f(o, i) for every flat offset o of out and the matching offset
 // i in a broadcast operand with strides st.
 func walk(out, st []int, f func(o, i int)) {
@@ -95,6 +113,12 @@ func expand[T Float](a []T, s, out []int) []T {
 		return a
 	}
 	dst := make([]T, numel("expand", out))
+	expandInto(dst, a, s, out)
+	return dst
+}
+
+// expandInto writes a (of shape s) broadcast to shape out into dst.
+func expandInto[T Float](dst, a []T, s, out []int) {
 	switch {
 	case len(a) == 1:
 		for i := range dst {
@@ -104,10 +128,17 @@ func expand[T Float](a []T, s, out []int) []T {
 		for o := 0; o < len(dst); o += len(a) {
 			copy(dst[o:], a)
 		}
+	case trailing(s, out) > 0:
+		k := trailing(s, out)
+		for i, v := range a {
+			run := dst[i*k : (i+1)*k]
+			for j := range run {
+				run[j] = v
+			}
+		}
 	default:
 		walk(out, strides(s, out), func(o, i int) { dst[o] = a[i] })
 	}
-	return dst
 }
 
 // reduceAdd adds src (of shape out) into dst (of shape s, which broadcasts to
@@ -125,6 +156,15 @@ func reduceAdd[T Float](dst []T, s []int, src []T, out []int) {
 	case isSuffix(s, out):
 		for o := 0; o < len(src); o += len(dst) {
 			addTo(dst, src[o:o+len(dst)])
+		}
+	case trailing(s, out) > 0:
+		k := trailing(s, out)
+		for i := range dst {
+			var sum T
+			for _, v := range src[i*k : (i+1)*k] {
+				sum += v
+			}
+			dst[i] += sum
 		}
 	default:
 		walk(out, strides(s, out), func(o, i int) { dst[i] += src[o] })

@@ -21,6 +21,28 @@
 // backward pass of a layer may call a combinatorial solver again, which is
 // how I-MLE and perturbed optimizers are built on this package.
 //
+// # Memory
+//
+// Every buffer the engine owns comes from one allocation path. The
+// gradients of intermediate tensors and the temporaries of backward passes
+// come from an engine-owned pool and go back to it as soon as the op that
+// needed them has run its backward, so Backward allocates almost nothing
+// once a loop's shapes have been seen. A Scope extends this to forward
+// outputs: it owns the outputs of the ops on its tensors until Release,
+// after which they panic on use. With NoGrad set a Scope is an inference
+// mode, like torch.no_grad. Leaf gradients, RetainGrad gradients and the
+// outputs of ops outside a Scope are ordinary heap memory, never recycled:
+// nothing a user can still reach (Data, Grad, GradTensor, Reshape and
+// StopGradient views) is handed out again. Built with the tag adpoison,
+// the pool fills recycled buffers with NaN, so that a stale read shows.
+//
+// # Concurrency
+//
+// Backward keeps its traversal state to itself: calls on separate graphs
+// may run from several goroutines, also when the graphs share parameters,
+// whose gradients then accumulate under a lock. Two calls that reach the
+// same computed tensor at once panic.
+//
 // Matrix products go through BLAS: gonum's pure-Go implementation by
 // default, OpenBLAS through cgo when built with the tag openblas (Debian
 // libopenblas-dev).

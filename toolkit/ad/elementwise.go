@@ -1,16 +1,43 @@
 package ad
 
-import "math"
+import (
+	"math"
+
+	"github.com/stochgrad/stochgrad/internal/par"
+)
 
 // unary applies f elementwise. df accumulates into ga the gradient given the
-// output cotangent g, the input x and the output y.
+// output cotangent g, the input x and the output y. Both run on ranges of
+// the slices, in parallel for large tensors.
 func unary[T Float](op string, a *Tensor[T], f func(y, x []T), df func(ga, g, x, y []T)) *Tensor[T] {
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
-	f(out.Data, a.Data)
-	if !a.requiresGrad {
+	out := newOut(op, a.shape, false, a)
+	x, y := a.Data, out.Data
+	// The small case calls f directly: a closure handed to par.For
+	// escapes to the heap, which would cost an allocation per op.
+	if len(y) < par.Grain {
+		f(y, x)
+	} else {
+		par.For(len(y), func(lo, hi int) { f(y[lo:hi], x[lo:hi]) })
+	}
+	if !needsGrad(a) {
 		return out
 	}
-	return record(out, op, func(g []T) { df(a.grad(), g, a.Data, out.Data) }, a)
+	return record(out, op, func(g []T) {
+		ga := a.grad()
+		if len(ga) < par.Grain {
+			df(ga, g, x, y)
+			return
+		}
+		par.For(len(ga), func(lo, hi int) { df(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
+	}, a)
+}
+
+// chunk returns s[lo:hi], or nil for a nil s.
+func chunk[T Float](s []T, lo, hi int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
 }
 
 // binary applies f elementwise to a and b broadcast to a common shape. df
@@ -26,21 +53,33 @@ func binary[T Float](op string, a, b *Tensor[T], f func(z, x, y []T), df func(ga
 	if n := blockLen(a, b, shape); n > 0 {
 		return binaryBlocks(op, a, b, shape, n, f, df)
 	}
-	x, y := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape)
-	out := &Tensor[T]{Data: make([]T, len(x)), shape: shape}
-	f(out.Data, x, y)
+	out := newOut(op, shape, false, a, b)
+	x, y, z := expand(a.Data, a.shape, shape), expand(b.Data, b.shape, shape), out.Data
+	if len(z) < par.Grain {
+		f(z, x, y)
+	} else {
+		par.For(len(z), func(lo, hi int) { f(z[lo:hi], x[lo:hi], y[lo:hi]) })
+	}
 	if !needsGrad(a, b) {
 		return out
 	}
 	return record(out, op, func(g []T) {
 		ga := gradFor(a, shape)
 		gb := gradFor(b, shape)
-		df(ga, gb, g, x, y, out.Data)
+		if len(z) < par.Grain {
+			df(ga, gb, g, x, y, z)
+		} else {
+			par.For(len(z), func(lo, hi int) {
+				df(chunk(ga, lo, hi), chunk(gb, lo, hi), g[lo:hi], x[lo:hi], y[lo:hi], z[lo:hi])
+			})
+		}
 		if ga != nil && !sameShape(a.shape, shape) {
 			reduceAdd(a.grad(), a.shape, ga, shape)
+			recycle(ga)
 		}
 		if gb != nil && !sameShape(b.shape, shape) {
 			reduceAdd(b.grad(), b.shape, gb, shape)
+			recycle(gb)
 		}
 	}, a, b)
 }
@@ -65,8 +104,8 @@ func blockLen[T Float](a, b *Tensor[T], shape []int) int {
 
 // binaryBlocks is binary for an operand that repeats as blocks of n.
 func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f func(z, x, y []T), df func(ga, gb, g, x, y, z []T)) *Tensor[T] {
-	total := numel(op, shape)
-	out := &Tensor[T]{Data: make([]T, total), shape: shape}
+	out := newOut(op, shape, false, a, b)
+	total := len(out.Data)
 	// x and y of block o: the full operand's slice, or the repeated one whole.
 	block := func(t *Tensor[T], o int) []T {
 		if len(t.Data) == total {
@@ -74,9 +113,11 @@ func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f fun
 		}
 		return t.Data
 	}
-	for o := 0; o < total; o += n {
-		f(out.Data[o:o+n], block(a, o), block(b, o))
-	}
+	blocks(total, n, false, func(lo, hi int) {
+		for o := lo; o < hi; o += n {
+			f(out.Data[o:o+n], block(a, o), block(b, o))
+		}
+	})
 	if !needsGrad(a, b) {
 		return out
 	}
@@ -88,22 +129,45 @@ func binaryBlocks[T Float](op string, a, b *Tensor[T], shape []int, n int, f fun
 		if b.requiresGrad {
 			gb = b.grad()
 		}
-		for o := 0; o < total; o += n {
-			gab, gbb := ga, gb
-			if len(ga) == total {
-				gab = ga[o : o+n]
+		// The repeated operand's gradient sums over blocks: split the
+		// blocks across goroutines only when it needs none.
+		shared := ga != nil && len(ga) < total || gb != nil && len(gb) < total
+		blocks(total, n, shared, func(lo, hi int) {
+			for o := lo; o < hi; o += n {
+				gab, gbb := ga, gb
+				if len(ga) == total {
+					gab = ga[o : o+n]
+				}
+				if len(gb) == total {
+					gbb = gb[o : o+n]
+				}
+				df(gab, gbb, g[o:o+n], block(a, o), block(b, o), out.Data[o:o+n])
 			}
-			if len(gb) == total {
-				gbb = gb[o : o+n]
-			}
-			df(gab, gbb, g[o:o+n], block(a, o), block(b, o), out.Data[o:o+n])
-		}
+		})
 	}, a, b)
+}
+
+// blocks calls f on ranges of whole blocks of n that cover [0, total), in
+// parallel for large totals unless serial is set.
+func blocks(total, n int, serial bool, f func(lo, hi int)) {
+	if serial {
+		f(0, total)
+		return
+	}
+	par.For(total, func(lo, hi int) {
+		lo, hi = lo/n*n, hi/n*n
+		if hi > total-n {
+			hi = total
+		}
+		if lo < hi {
+			f(lo, hi)
+		}
+	})
 }
 
 // gradFor returns the buffer into which a binary op accumulates t's gradient
 // at the broadcast shape: t's own gradient when t is not broadcast, a
-// temporary otherwise, nil when t needs none.
+// temporary to recycle otherwise, nil when t needs none.
 func gradFor[T Float](t *Tensor[T], shape []int) []T {
 	if !t.requiresGrad {
 		return nil
@@ -111,7 +175,7 @@ func gradFor[T Float](t *Tensor[T], shape []int) []T {
 	if sameShape(t.shape, shape) {
 		return t.grad()
 	}
-	return make([]T, numel("grad", shape))
+	return temp[T](numel("grad", shape))
 }
 
 // Add returns a + b, broadcasting.
@@ -286,7 +350,7 @@ func Neg[T Float](a *Tensor[T]) *Tensor[T] {
 func Exp[T Float](a *Tensor[T]) *Tensor[T] {
 	return unary("Exp", a, func(y, x []T) {
 		for i := range y {
-			y[i] = T(math.Exp(float64(x[i])))
+			y[i] = expT(x[i])
 		}
 	}, func(ga, g, _, y []T) {
 		for i := range ga {

@@ -2,12 +2,30 @@ package ad
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
-// epoch stamps topological sorts so that each one visits a tensor once
-// without a map.
-var epoch atomic.Uint64
+// calls numbers Backward calls; a node visited by a call holds its number
+// until the call ends, so that each call keeps its traversal state to itself.
+var calls atomic.Uint64
+
+// Parameters' gradients are written under one of these locks (chosen by
+// Tensor.leaf), so that Backward calls on separate graphs that share
+// parameters may run from several goroutines: their contributions add up.
+var (
+	leafLocks [64]sync.Mutex
+	leaves    atomic.Uint64
+)
+
+// node records how a tensor was computed.
+type node[T Float] struct {
+	op       string
+	inputs   []*Tensor[T]
+	backward func(g []T) // accumulates the output cotangent g into the inputs' gradients
+	custom   bool        // backward runs user code and locks leaves itself
+	owner    atomic.Uint64
+}
 
 // record attaches a backward closure to out when any input requires a
 // gradient. Ops call it only after checking needsGrad, so no closure is
@@ -18,20 +36,29 @@ func record[T Float](out *Tensor[T], op string, backward func(g []T), inputs ...
 	return out
 }
 
-// needsGrad reports whether any of ts requires a gradient.
+// needsGrad reports whether an op on ts must record its backward: some
+// input requires a gradient and none belongs to a NoGrad Scope.
 func needsGrad[T Float](ts ...*Tensor[T]) bool {
+	need := false
 	for _, t := range ts {
-		if t.requiresGrad {
-			return true
+		if t.scope != nil && t.scope.NoGrad {
+			return false
 		}
+		need = need || t.requiresGrad
 	}
-	return false
+	return need
 }
 
-// grad returns t's gradient buffer, allocating zeros on first use.
+// grad returns t's gradient buffer, zeros on first use. An intermediate
+// tensor's comes from the engine's pool and goes back once its op's backward
+// has run (unless RetainGrad); a leaf's is its own.
 func (t *Tensor[T]) grad() []T {
 	if t.Grad == nil {
-		t.Grad = make([]T, len(t.Data))
+		if t.node != nil {
+			t.Grad = temp[T](len(t.Data))
+		} else {
+			t.Grad = make([]T, len(t.Data))
+		}
 	}
 	return t.Grad
 }
@@ -40,7 +67,13 @@ func (t *Tensor[T]) grad() []T {
 // that requires a gradient, adds it to the leaves' Grad, and releases the
 // graph. It panics if t has more than one element: use BackwardWith for a
 // vector-Jacobian product.
+//
+// Backward calls on separate graphs may run concurrently, also when the
+// graphs share leaves (parameters): each leaf's gradient is accumulated
+// under a lock, so the contributions add up. Two calls that reach the same
+// intermediate tensor at the same time panic.
 func (t *Tensor[T]) Backward() {
+	t.live("Backward")
 	if len(t.Data) != 1 {
 		panic(fmt.Sprintf("ad.Backward: output of shape %v is not a scalar; use BackwardWith", t.shape))
 	}
@@ -51,6 +84,7 @@ func (t *Tensor[T]) Backward() {
 // leaf x that requires a gradient gets cotᵀ·∂t/∂x added to x.Grad. The graph
 // is released afterwards.
 func (t *Tensor[T]) BackwardWith(cot *Tensor[T]) {
+	t.live("BackwardWith")
 	if !sameShape(cot.shape, t.shape) {
 		panic(fmt.Sprintf("ad.BackwardWith: cotangent shape %v for output shape %v", cot.shape, t.shape))
 	}
@@ -61,6 +95,7 @@ func (t *Tensor[T]) BackwardWith(cot *Tensor[T]) {
 // may run through it again (for example from another output sharing it).
 // A nil cot means ones.
 func (t *Tensor[T]) BackwardKeepGraph(cot *Tensor[T]) {
+	t.live("BackwardKeepGraph")
 	var c []T
 	if cot == nil {
 		c = make([]T, len(t.Data))
@@ -80,54 +115,97 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 	if !root.requiresGrad {
 		panic(fmt.Sprintf("ad.Backward: the output of shape %v depends on no tensor that requires a gradient: make the parameters with ad.Param", root.shape))
 	}
-	order := topo(root)
-	g := root.grad()
-	for i, v := range cot {
-		g[i] += v
+	call := calls.Add(1)
+	order := topo(root, call)
+	if root.node == nil {
+		lockLeaves(root)
+		addTo(root.grad(), cot)
+		unlockLeaves(root)
+		return
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			unclaim(order, call) // so that the graph does not look busy forever
+			panic(r)
+		}
+	}()
+	addTo(root.grad(), cot)
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		n := t.node
-		if n == nil {
-			continue // a leaf: its Grad is the result
-		}
 		if t.Grad != nil {
-			n.backward(t.Grad)
-		}
-		if !t.retainGrad {
-			t.Grad = nil
+			if n.custom {
+				n.backward(t.Grad)
+			} else {
+				lockLeaves(n.inputs...)
+				n.backward(t.Grad)
+				unlockLeaves(n.inputs...)
+			}
+			if !t.retainGrad {
+				// Every op that reads t has run its backward: t's
+				// gradient is dead.
+				recycle(t.Grad)
+				t.Grad = nil
+			}
 		}
 		if !keep {
 			t.node = nil // release the graph: closures and inputs become garbage
-			t.released = true
+			t.graphGone = true
 		}
+		n.owner.Store(0)
 	}
 }
 
-// topo returns the tensors that require gradients and lead to root, inputs
-// before the tensors computed from them.
-func topo[T Float](root *Tensor[T]) []*Tensor[T] {
-	stamp := epoch.Add(1)
+// topo returns the computed tensors that require gradients and lead to
+// root, inputs before the tensors computed from them; leaves are left out.
+// It claims each node for the Backward call numbered call, and panics if
+// another call holds one.
+func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
+	if root.graphGone {
+		panic(fmt.Sprintf("ad.Backward: the graph of this output (shape %v) was released by an earlier Backward; call BackwardKeepGraph for all but the last pass", root.shape))
+	}
+	if root.node == nil {
+		return nil
+	}
 	type frame struct {
 		t *Tensor[T]
 		i int
 	}
-	var order []*Tensor[T]
-	if root.released {
-		panic(fmt.Sprintf("ad.Backward: the graph of this output (shape %v) was released by an earlier Backward; call BackwardKeepGraph for all but the last pass", root.shape))
+	claim := func(t *Tensor[T]) bool {
+		n := t.node
+		if n.owner.CompareAndSwap(0, call) {
+			return true
+		}
+		if n.owner.Load() == call {
+			return false
+		}
+		panic(fmt.Sprintf("ad.Backward: the graph through %s (shape %v) is being differentiated by another Backward call; graphs differentiated concurrently may share leaves, not computed tensors", n.op, t.shape))
 	}
+	var order []*Tensor[T]
+	claim(root)
 	stack := []frame{{t: root}}
-	root.mark = stamp
+	defer func() {
+		if r := recover(); r != nil {
+			unclaim(order, call)
+			for _, f := range stack {
+				unclaim([]*Tensor[T]{f.t}, call)
+			}
+			panic(r)
+		}
+	}()
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
-		if n := f.t.node; n != nil && f.i < len(n.inputs) {
+		if n := f.t.node; f.i < len(n.inputs) {
 			in := n.inputs[f.i]
 			f.i++
-			if in.requiresGrad && in.mark != stamp {
-				if in.released {
-					panic(fmt.Sprintf("ad.Backward: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it; call BackwardKeepGraph for all but the last pass", f.i-1, in.shape, n.op))
-				}
-				in.mark = stamp
+			// A graph that mixes Scopes may reach a tensor of one
+			// released before the other: its backward would read
+			// recycled memory.
+			in.live("Backward")
+			if in.graphGone {
+				panic(fmt.Sprintf("ad.Backward: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it; call BackwardKeepGraph for all but the last pass", f.i-1, in.shape, n.op))
+			}
+			if in.requiresGrad && in.node != nil && claim(in) {
 				stack = append(stack, frame{t: in})
 			}
 			continue
@@ -138,10 +216,50 @@ func topo[T Float](root *Tensor[T]) []*Tensor[T] {
 	return order
 }
 
+// unclaim gives back the nodes of ts that the call numbered call holds.
+func unclaim[T Float](ts []*Tensor[T], call uint64) {
+	for _, t := range ts {
+		if n := t.node; n != nil {
+			n.owner.CompareAndSwap(call, 0)
+		}
+	}
+}
+
+// lockLeaves takes the locks of the leaves among ts that require a
+// gradient, in stripe order so that concurrent calls cannot deadlock.
+func lockLeaves[T Float](ts ...*Tensor[T]) {
+	var held uint64
+	for _, t := range ts {
+		if t.node == nil && t.requiresGrad {
+			held |= 1 << t.leaf
+		}
+	}
+	for i := range leafLocks {
+		if held&(1<<i) != 0 {
+			leafLocks[i].Lock()
+		}
+	}
+}
+
+// unlockLeaves undoes lockLeaves(ts...).
+func unlockLeaves[T Float](ts ...*Tensor[T]) {
+	var held uint64
+	for _, t := range ts {
+		if t.node == nil && t.requiresGrad {
+			held |= 1 << t.leaf
+		}
+	}
+	for i := range leafLocks {
+		if held&(1<<i) != 0 {
+			leafLocks[i].Unlock()
+		}
+	}
+}
+
 // StopGradient returns a tensor with a's values through which no gradient
 // flows. It shares a's storage.
 func StopGradient[T Float](a *Tensor[T]) *Tensor[T] {
-	return &Tensor[T]{Data: a.Data, shape: a.shape}
+	return view("StopGradient", a.Data, a.shape, a)
 }
 
 // Detach is StopGradient.
@@ -154,8 +272,9 @@ func StraightThrough[T Float](hard, soft *Tensor[T]) *Tensor[T] {
 	if !sameShape(hard.shape, soft.shape) {
 		panic(fmt.Sprintf("ad.StraightThrough: shapes %v and %v differ", hard.shape, soft.shape))
 	}
-	out := &Tensor[T]{Data: append([]T(nil), hard.Data...), shape: hard.shape}
-	if !soft.requiresGrad {
+	out := newOut("StraightThrough", hard.shape, false, hard, soft)
+	copy(out.Data, hard.Data)
+	if !needsGrad(hard, soft) || !soft.requiresGrad {
 		return out
 	}
 	return record(out, "StraightThrough", func(g []T) {
@@ -169,16 +288,22 @@ func StraightThrough[T Float](hard, soft *Tensor[T]) *Tensor[T] {
 // and returns one cotangent per input, each of that input's shape; a nil
 // entry means no gradient for that input. backward may run any code, for
 // example call a combinatorial solver on perturbed inputs, as I-MLE does.
+//
+// The cotangent g lives only for the duration of the call: its storage is
+// the engine's, recycled as soon as backward returns, so Clone it to keep
+// it. backward may return g itself (or a view of it) as a cotangent: the
+// engine adds the returned cotangents into the inputs' gradients before it
+// recycles g.
 func Custom[T Float](name string, value *Tensor[T], inputs []*Tensor[T], backward func(g *Tensor[T]) []*Tensor[T]) *Tensor[T] {
 	if value.node != nil {
 		panic(fmt.Sprintf("ad.Custom(%s): value must be computed outside the graph", name))
 	}
-	out := &Tensor[T]{Data: value.Data, shape: value.shape}
-	if !needsGrad(inputs...) {
+	ins := append([]*Tensor[T](nil), inputs...)
+	out := view(name, value.Data, value.shape, append([]*Tensor[T]{value}, ins...)...)
+	if !needsGrad(ins...) {
 		return out
 	}
-	ins := append([]*Tensor[T](nil), inputs...)
-	return record(out, name, func(g []T) {
+	record(out, name, func(g []T) {
 		gs := backward(&Tensor[T]{Data: g, shape: out.shape})
 		if len(gs) != len(ins) {
 			panic(fmt.Sprintf("ad.Custom(%s): backward returned %d cotangents for %d inputs", name, len(gs), len(ins)))
@@ -190,9 +315,13 @@ func Custom[T Float](name string, value *Tensor[T], inputs []*Tensor[T], backwar
 			if !sameShape(gi.shape, ins[i].shape) {
 				panic(fmt.Sprintf("ad.Custom(%s): cotangent %d has shape %v, input has shape %v", name, i, gi.shape, ins[i].shape))
 			}
+			lockLeaves(ins[i])
 			addTo(ins[i].grad(), gi.Data)
+			unlockLeaves(ins[i])
 		}
 	}, ins...)
+	out.node.custom = true
+	return out
 }
 
 // addTo adds src to dst elementwise.

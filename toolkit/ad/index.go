@@ -13,7 +13,7 @@ func Gather[T Float](a *Tensor[T], ax int, idx []int) *Tensor[T] {
 	m := gatherWidth("Gather", a.shape, ax, outer*inner, len(idx))
 	shape := append([]int(nil), a.shape...)
 	shape[ax] = m
-	out := &Tensor[T]{Data: make([]T, len(idx)), shape: shape}
+	out := newOut("Gather", shape, false, a)
 	for o := range outer {
 		for j := range m {
 			for k := range inner {
@@ -22,7 +22,7 @@ func Gather[T Float](a *Tensor[T], ax int, idx []int) *Tensor[T] {
 			}
 		}
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, "Gather", func(g []T) {
@@ -42,7 +42,8 @@ func ScatterAdd[T Float](a *Tensor[T], ax int, idx []int, src *Tensor[T]) *Tenso
 	if len(src.Data) != len(idx) || len(src.shape) != len(a.shape) || src.shape[ax] != m {
 		panic(fmt.Sprintf("ad.ScatterAdd: source of shape %v with %d indices into shape %v along axis %d", src.shape, len(idx), a.shape, ax))
 	}
-	out := &Tensor[T]{Data: append([]T(nil), a.Data...), shape: a.shape}
+	out := newOut("ScatterAdd", a.shape, false, a, src)
+	copy(out.Data, a.Data)
 	for _, i := range idx {
 		checkIndex("ScatterAdd", i, n)
 	}
@@ -105,13 +106,13 @@ func IndexSelect[T Float](a *Tensor[T], ax int, idx []int) *Tensor[T] {
 	}
 	shape := append([]int(nil), a.shape...)
 	shape[ax] = m
-	out := &Tensor[T]{Data: make([]T, outer*m*inner), shape: shape}
+	out := newOut("IndexSelect", shape, false, a)
 	for o := range outer {
 		for j, i := range idx {
 			copy(out.Data[(o*m+j)*inner:(o*m+j+1)*inner], a.Data[(o*n+i)*inner:(o*n+i+1)*inner])
 		}
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, "IndexSelect", func(g []T) {
@@ -133,7 +134,8 @@ func IndexAdd[T Float](a *Tensor[T], ax int, idx []int, src *Tensor[T]) *Tensor[
 	for _, i := range idx {
 		checkIndex("IndexAdd", i, n)
 	}
-	out := &Tensor[T]{Data: append([]T(nil), a.Data...), shape: a.shape}
+	out := newOut("IndexAdd", a.shape, false, a, src)
+	copy(out.Data, a.Data)
 	indexAdd(out.Data, src.Data, idx, outer, n, inner)
 	if !needsGrad(a, src) {
 		return out

@@ -25,7 +25,7 @@ func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] {
 			m = numel("MatMul", a.shape[:ra-1])
 		}
 		shape := append(append([]int(nil), a.shape[:ra-1]...), n)
-		out := &Tensor[T]{Data: make([]T, m*n), shape: shape}
+		out := newOut("MatMul", shape, false, a, b)
 		gemm(false, false, m, n, k, a.Data, k, b.Data, n, 0, out.Data, n)
 		if !needsGrad(a, b) {
 			return out
@@ -44,7 +44,7 @@ func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] {
 		bad()
 	}
 	m := a.shape[ra-2]
-	out := &Tensor[T]{Data: make([]T, batch*m*n), shape: []int{batch, m, n}}
+	out := newOut("MatMul", []int{batch, m, n}, false, a, b)
 	sa := m * k // stride of a between batches; 0 when a is shared
 	if ra == 2 {
 		sa = 0
@@ -84,7 +84,7 @@ func Linear[T Float](x, w, b *Tensor[T]) *Tensor[T] {
 	k, n := w.shape[0], w.shape[1]
 	m := numel("Linear", x.shape[:rx-1])
 	shape := append(append([]int(nil), x.shape[:rx-1]...), n)
-	out := &Tensor[T]{Data: make([]T, m*n), shape: shape}
+	out := newOut("Linear", shape, false, x, w, b)
 	var beta T
 	if b != nil {
 		for i := range m {

@@ -77,11 +77,19 @@ var gradCases = []struct {
 	{"LeakyReLU", []in{sh(6)}, func(x ...*T64) *T64 { return LeakyReLU(x[0], 0.1) }},
 	{"ELU", []in{sh(6)}, func(x ...*T64) *T64 { return ELU(x[0], 1.3) }},
 	{"BCEWithLogits", []in{sh(2, 3), pos(2, 3)}, func(x ...*T64) *T64 { return BCEWithLogits(x[0], MulScalar(x[1], 0.5)) }},
+	// Constant targets take the fused path that keeps σ(x) for backward.
+	{"BCEWithLogits/data", []in{sh(2, 3)}, func(x ...*T64) *T64 { return BCEWithLogits(x[0], New([]float64{0, 1, 0.3, 1, 0, 0.5}, 2, 3)) }},
+	{"BCEWithLogits/data-blocks", []in{sh(4, 2, 3)}, func(x ...*T64) *T64 { return BCEWithLogits(x[0], New([]float64{0, 1, 0.3, 1, 0, 0.5}, 2, 3)) }},
+	{"BernoulliLogLik", []in{sh(4, 2, 3)}, func(x ...*T64) *T64 { return BernoulliLogLik(x[0], New([]float64{0, 1, 0.3, 1, 0, 0.5}, 2, 3)) }},
+	{"BernoulliLogLik/targets", []in{sh(2, 3), pos(2, 3)}, func(x ...*T64) *T64 { return BernoulliLogLik(x[0], MulScalar(x[1], 0.5)) }},
 	{"Where", []in{sh(4), sh(4)}, func(x ...*T64) *T64 { return Where([]bool{true, false, false, true}, x[0], x[1]) }},
 	{"Sum/all", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Sum(x[0]) }},
 	{"Sum/axis", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 1) }},
 	{"Sum/axes", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 0, -1) }},
 	{"SumKeep", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return SumKeep(x[0], 2) }},
+	{"Sum/last", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], -1) }},
+	{"Sum/last2", []in{sh(2, 3, 4)}, func(x ...*T64) *T64 { return Sum(x[0], 1, 2) }},
+	{"Add/trailing", []in{sh(2, 3, 4), sh(2, 1, 1)}, func(x ...*T64) *T64 { return Add(x[0], x[1]) }},
 	{"Mean/all", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Mean(x[0]) }},
 	{"Mean/axis", []in{sh(2, 3)}, func(x ...*T64) *T64 { return Mean(x[0], 0) }},
 	{"MeanKeep", []in{sh(2, 3)}, func(x ...*T64) *T64 { return MeanKeep(x[0], 1) }},
@@ -259,6 +267,42 @@ func TestReLUGradAtSpecialValues(t *testing.T) {
 	for i := range xs {
 		if x64.Grad[i] != want[i] || float64(x32.Grad[i]) != want[i] {
 			t.Errorf("ReLU'(%v) = %v (float64), %v (float32), want %v", xs[i], x64.Grad[i], x32.Grad[i], want[i])
+		}
+	}
+}
+
+func TestBCEWithLogitsAtInfiniteLogits(t *testing.T) {
+	t.Run("targets with gradient", func(t *testing.T) { testBCEInf(t, true) })
+	t.Run("data targets", func(t *testing.T) { testBCEInf(t, false) })
+}
+
+func testBCEInf(t *testing.T, targetGrad bool) {
+	inf := math.Inf(1)
+	x := Param(New([]float64{inf, inf, -inf, -inf, inf, math.NaN()}, 6))
+	tg := New([]float64{1, 0.5, 0, 1, 0, 1}, 6)
+	if targetGrad {
+		Param(tg)
+	}
+	z := BCEWithLogits(x, tg)
+	want := []float64{0, inf, 0, inf, inf}
+	for i, w := range want {
+		if z.Data[i] != w {
+			t.Fatalf("BCEWithLogits at infinite logits = %v, want %v", z.Data, want)
+		}
+	}
+	if !math.IsNaN(z.Data[5]) {
+		t.Fatalf("BCEWithLogits of a NaN logit = %v, want NaN", z.Data[5])
+	}
+	// Only the finite losses get a cotangent: the others contribute nothing.
+	z.BackwardWith(New([]float64{1, 0, 1, 0, 0, 0}, 6))
+	for i := range 5 {
+		if x.Grad[i] != 0 {
+			t.Fatalf("gradient to the logits %v, want σ(x) − t = 0 where the cotangent is 1 and 0 elsewhere", x.Grad)
+		}
+	}
+	for _, i := range []int{1, 3, 4} {
+		if targetGrad && tg.Grad[i] != 0 {
+			t.Fatalf("gradient to the targets %v: a zero cotangent must contribute 0, not 0·∞", tg.Grad)
 		}
 	}
 }

@@ -27,12 +27,13 @@ func reduceShapes(op string, shape []int, axes []int) (keep, drop []int) {
 // sum reduces a over axes into shape keep.
 func sum[T Float](op string, a *Tensor[T], axes []int, keepdims bool) *Tensor[T] {
 	keep, drop := reduceShapes(op, a.shape, axes)
-	out := &Tensor[T]{Data: make([]T, numel(op, keep)), shape: drop}
+	shape := drop
 	if keepdims {
-		out.shape = keep
+		shape = keep
 	}
+	out := newOut(op, shape, true, a)
 	reduceAdd(out.Data, keep, a.Data, a.shape)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
@@ -42,8 +43,19 @@ func sum[T Float](op string, a *Tensor[T], axes []int, keepdims bool) *Tensor[T]
 			for i := range ga {
 				ga[i] += g[0]
 			}
+		case trailing(keep, a.shape) > 0:
+			k := trailing(keep, a.shape)
+			for i, v := range g {
+				run := ga[i*k : (i+1)*k]
+				for j := range run {
+					run[j] += v
+				}
+			}
 		default:
-			addTo(ga, expand(g, keep, a.shape))
+			e := temp[T](len(ga))
+			expandInto(e, g, keep, a.shape)
+			addTo(ga, e)
+			recycle(e)
 		}
 	}, a)
 }
@@ -96,7 +108,7 @@ func maxAxis[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 	if n == 0 {
 		panic(fmt.Sprintf("ad.%s: empty axis %d of shape %v", op, ax, a.shape))
 	}
-	out := &Tensor[T]{Data: make([]T, outer*inner), shape: dropAxis(a.shape, ax, keep)}
+	out := newOut(op, dropAxis(a.shape, ax, keep), false, a)
 	arg := make([]int, outer*inner)
 	for o := range outer {
 		for k := range inner {
@@ -110,7 +122,7 @@ func maxAxis[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 			arg[o*inner+k] = (o*n+bi)*inner + k
 		}
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
@@ -168,13 +180,23 @@ func LogSumExpKeep[T Float](a *Tensor[T], ax int) *Tensor[T] {
 func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 	ax = axis(op, ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, outer*inner), shape: dropAxis(a.shape, ax, keep)}
+	out := newOut(op, dropAxis(a.shape, ax, keep), false, a)
 	lseRows(out.Data, a.Data, outer, n, inner)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, op, func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				l, gl := out.Data[o], g[o]
+				row, gr := a.Data[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				for j, v := range row {
+					gr[j] += gl * expT(v-l)
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				lse, gk := float64(out.Data[o*inner+k]), g[o*inner+k]
@@ -190,6 +212,12 @@ func logSumExp[T Float](op string, a *Tensor[T], ax int, keep bool) *Tensor[T] {
 // lseRows writes into dst the log-sum-exp over the middle axis of x viewed as
 // [outer, n, inner]. An axis of −∞ entries gives −∞.
 func lseRows[T Float](dst, x []T, outer, n, inner int) {
+	if inner == 1 {
+		for o := range outer {
+			dst[o] = lse(x[o*n : (o+1)*n])
+		}
+		return
+	}
 	for o := range outer {
 		for k := range inner {
 			m := math.Inf(-1)
@@ -209,21 +237,76 @@ func lseRows[T Float](dst, x []T, outer, n, inner int) {
 	}
 }
 
+// lse returns log Σ exp(row) in row's own type; −Inf for an empty row or
+// one of −Inf entries.
+func lse[T Float](row []T) T {
+	m := T(math.Inf(-1))
+	for _, v := range row {
+		m = max(m, v)
+	}
+	if m-m != 0 { // ±Inf or NaN
+		return m
+	}
+	var s T
+	for _, v := range row {
+		s += expT(v - m)
+	}
+	return m + T(math.Log(float64(s)))
+}
+
+// softmaxRow writes softmax(row) into dst with one exponential per entry.
+func softmaxRow[T Float](dst, row []T) {
+	m := T(math.Inf(-1))
+	for _, v := range row {
+		m = max(m, v)
+	}
+	var s T
+	dst = dst[:len(row)]
+	for j, v := range row {
+		e := expT(v - m)
+		dst[j] = e
+		s += e
+	}
+	inv := 1 / s
+	for j := range dst {
+		dst[j] *= inv
+	}
+}
+
 // Softmax returns exp(a) normalised to sum to one along axis ax.
 func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("Softmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
-	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
-	for i, v := range out.Data {
-		out.Data[i] = T(math.Exp(float64(v)))
+	out := newOut("Softmax", a.shape, false, a)
+	if inner == 1 {
+		for o := range outer {
+			softmaxRow(out.Data[o*n:(o+1)*n], a.Data[o*n:(o+1)*n])
+		}
+	} else {
+		logSoftmaxRows(out.Data, a.Data, outer, n, inner)
+		for i, v := range out.Data {
+			out.Data[i] = T(math.Exp(float64(v)))
+		}
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	y := out.Data
 	return record(out, "Softmax", func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				yr, gr, gar := y[o*n:(o+1)*n], g[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				var dot T
+				for j, v := range yr {
+					dot += gr[j] * v
+				}
+				for j, v := range yr {
+					gar[j] += v * (gr[j] - dot)
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				var dot T
@@ -244,14 +327,27 @@ func Softmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 	ax = axis("LogSoftmax", ax, len(a.shape))
 	outer, n, inner := split(a.shape, ax)
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: a.shape}
+	out := newOut("LogSoftmax", a.shape, false, a)
 	logSoftmaxRows(out.Data, a.Data, outer, n, inner)
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	y := out.Data
 	return record(out, "LogSoftmax", func(g []T) {
 		ga := a.grad()
+		if inner == 1 {
+			for o := range outer {
+				yr, gr, gar := y[o*n:(o+1)*n], g[o*n:(o+1)*n], ga[o*n:(o+1)*n]
+				var s T
+				for _, v := range gr {
+					s += v
+				}
+				for j, v := range yr {
+					gar[j] += gr[j] - expT(v)*s
+				}
+			}
+			return
+		}
 		for o := range outer {
 			for k := range inner {
 				var s T
@@ -270,6 +366,15 @@ func LogSoftmax[T Float](a *Tensor[T], ax int) *Tensor[T] {
 // logSoftmaxRows writes into dst x − logsumexp(x) over the middle axis of x
 // viewed as [outer, n, inner].
 func logSoftmaxRows[T Float](dst, x []T, outer, n, inner int) {
+	if inner == 1 {
+		for o := range outer {
+			row, l := x[o*n:(o+1)*n], lse(x[o*n:(o+1)*n])
+			for j, v := range row {
+				dst[o*n+j] = v - l
+			}
+		}
+		return
+	}
 	lse := make([]T, outer*inner)
 	lseRows(lse, x, outer, n, inner)
 	for o := range outer {

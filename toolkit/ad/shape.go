@@ -24,8 +24,8 @@ func Reshape[T Float](a *Tensor[T], shape ...int) *Tensor[T] {
 	if n != len(a.Data) {
 		panic(fmt.Sprintf("ad.Reshape: cannot reshape %v (%d elements) to %v", a.shape, len(a.Data), shape))
 	}
-	out := &Tensor[T]{Data: a.Data, shape: shape}
-	if !a.requiresGrad {
+	out := view("Reshape", a.Data, shape, a)
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, "Reshape", func(g []T) { addTo(a.grad(), g) }, a)
@@ -77,9 +77,9 @@ func Permute[T Float](a *Tensor[T], perm ...int) *Tensor[T] {
 	for i, p := range perm {
 		st[i] = src[p]
 	}
-	out := &Tensor[T]{Data: make([]T, len(a.Data)), shape: shape}
+	out := newOut("Permute", shape, false, a)
 	walk(shape, st, func(o, i int) { out.Data[o] = a.Data[i] })
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, "Permute", func(g []T) {
@@ -122,11 +122,11 @@ func Slice[T Float](a *Tensor[T], ax, start, end int) *Tensor[T] {
 	m := end - start
 	shape := append([]int(nil), a.shape...)
 	shape[ax] = m
-	out := &Tensor[T]{Data: make([]T, outer*m*inner), shape: shape}
+	out := newOut("Slice", shape, false, a)
 	for o := range outer {
 		copy(out.Data[o*m*inner:(o+1)*m*inner], a.Data[(o*n+start)*inner:(o*n+end)*inner])
 	}
-	if !a.requiresGrad {
+	if !needsGrad(a) {
 		return out
 	}
 	return record(out, "Slice", func(g []T) {
@@ -157,7 +157,7 @@ func Concat[T Float](ax int, ts ...*Tensor[T]) *Tensor[T] {
 		shape[ax] += t.shape[ax]
 	}
 	outer, n, inner := split(shape, ax)
-	out := &Tensor[T]{Data: make([]T, outer*n*inner), shape: shape}
+	out := newOut("Concat", shape, false, ts...)
 	off := 0 // offset of the current tensor along ax
 	for _, t := range ts {
 		m := t.shape[ax]

@@ -26,16 +26,12 @@ type Tensor[T Float] struct {
 	shape        []int
 	requiresGrad bool
 	retainGrad   bool
-	released     bool // computed by an op whose graph a Backward released
+	graphGone    bool // computed by an op whose graph a Backward released
 	node         *node[T]
-	mark         uint64 // visit stamp of the last topological sort
-}
-
-// node records how a tensor was computed.
-type node[T Float] struct {
-	op       string
-	inputs   []*Tensor[T]
-	backward func(g []T) // accumulates the output cotangent g into the inputs' gradients
+	scope        *Scope // the Scope the tensor belongs to, if any
+	owned        bool   // Data comes from the pool and goes back when scope is released
+	released     bool   // scope has been released: the tensor is unusable
+	leaf         uint32 // lock stripe of a parameter's gradient (see Param)
 }
 
 // New returns a tensor of the given shape that uses data as its storage.
@@ -80,7 +76,11 @@ func Randn[T Float](rnd *rand.Rand, shape ...int) *Tensor[T] {
 
 // Param marks t as a leaf that requires a gradient and returns it.
 func Param[T Float](t *Tensor[T]) *Tensor[T] {
-	t.requiresGrad = true
+	t.live("Param")
+	if !t.requiresGrad {
+		t.requiresGrad = true
+		t.leaf = uint32(leaves.Add(1) % uint64(len(leafLocks)))
+	}
 	return t
 }
 
@@ -98,6 +98,7 @@ func (t *Tensor[T]) Len() int { return len(t.Data) }
 
 // Item returns the value of a one-element tensor.
 func (t *Tensor[T]) Item() T {
+	t.live("Item")
 	if len(t.Data) != 1 {
 		panic(fmt.Sprintf("ad.Item: tensor of shape %v has %d elements, not 1", t.shape, len(t.Data)))
 	}
@@ -105,11 +106,17 @@ func (t *Tensor[T]) Item() T {
 }
 
 // At returns the element at the given index.
-func (t *Tensor[T]) At(idx ...int) T { return t.Data[offset("At", t.shape, idx)] }
+func (t *Tensor[T]) At(idx ...int) T {
+	t.live("At")
+	return t.Data[offset("At", t.shape, idx)]
+}
 
 // Set sets the element at the given index. It is meant for building inputs,
 // not for changing tensors that already took part in a computation.
-func (t *Tensor[T]) Set(v T, idx ...int) { t.Data[offset("Set", t.shape, idx)] = v }
+func (t *Tensor[T]) Set(v T, idx ...int) {
+	t.live("Set")
+	t.Data[offset("Set", t.shape, idx)] = v
+}
 
 // RequiresGrad reports whether gradients flow to t.
 func (t *Tensor[T]) RequiresGrad() bool { return t.requiresGrad }
@@ -137,8 +144,11 @@ func (t *Tensor[T]) RetainGrad() *Tensor[T] {
 func (t *Tensor[T]) ZeroGrad() { clear(t.Grad) }
 
 // GradTensor returns the gradient as a tensor of t's shape (zeros if no
-// gradient has arrived). It shares storage with t.Grad.
+// gradient has arrived). It shares storage with t.Grad, which the engine
+// never recycles: only the gradients of leaves and of RetainGrad tensors
+// outlive Backward.
 func (t *Tensor[T]) GradTensor() *Tensor[T] {
+	t.live("GradTensor")
 	if t.Grad == nil {
 		return Zeros[T](t.shape...)
 	}
@@ -147,11 +157,15 @@ func (t *Tensor[T]) GradTensor() *Tensor[T] {
 
 // Clone returns a copy of t's values that is not part of any graph.
 func (t *Tensor[T]) Clone() *Tensor[T] {
+	t.live("Clone")
 	return &Tensor[T]{Data: append([]T(nil), t.Data...), shape: append([]int(nil), t.shape...)}
 }
 
 // String formats small tensors in full and large ones by shape.
 func (t *Tensor[T]) String() string {
+	if t.released {
+		return fmt.Sprintf("Tensor%v(released)", t.shape)
+	}
 	if len(t.Data) > 64 {
 		return fmt.Sprintf("Tensor%v[%d elements]", t.shape, len(t.Data))
 	}
@@ -163,6 +177,7 @@ func (t *Tensor[T]) String() string {
 
 // Float64s returns the values converted to float64.
 func (t *Tensor[T]) Float64s() []float64 {
+	t.live("Float64s")
 	out := make([]float64, len(t.Data))
 	for i, v := range t.Data {
 		out[i] = float64(v)
@@ -172,6 +187,7 @@ func (t *Tensor[T]) Float64s() []float64 {
 
 // Convert returns a copy of t with element type U, outside any graph.
 func Convert[U, T Float](t *Tensor[T]) *Tensor[U] {
+	t.live("Convert")
 	out := make([]U, len(t.Data))
 	for i, v := range t.Data {
 		out[i] = U(v)

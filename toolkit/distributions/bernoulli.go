@@ -39,7 +39,8 @@ func NewBernoulliProbs[T ad.Float](p *ad.Tensor[T]) (Bernoulli[T], error) {
 func (d Bernoulli[T]) Probs() *ad.Tensor[T] { return ad.Sigmoid(d.Logits) }
 
 // Sample returns a tensor of zeros and ones of the shape of Logits. It draws
-// one rnd.Float64 per element in row-major order.
+// one rnd.Float64 per element in row-major order. It belongs to the
+// ad.Scope of Logits, if any.
 func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	out := ad.Zeros[T](d.Logits.Shape()...)
 	for i, l := range d.Logits.Data {
@@ -47,7 +48,7 @@ func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 			out.Data[i] = 1
 		}
 	}
-	return out
+	return ad.In(d.Logits.Scope(), out)
 }
 
 // LogProb returns x·log σ(l) + (1−x)·log σ(−l) elementwise, with x broadcast
@@ -57,17 +58,12 @@ func (d Bernoulli[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 // so the result is −Inf only where x has mass on an outcome of probability
 // zero (x > 0 at logit −Inf, or x < 1 at +Inf). The gradient with respect to
 // the logits, x − σ(l), is finite everywhere.
+//
+// It is ad.BernoulliLogLik, the fused loop behind ad.BCEWithLogits, so that
+// a likelihood written with LogProb costs what the loss written by hand
+// does.
 func (d Bernoulli[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
-	return binaryOp("Bernoulli.LogProb", d.Logits, x, func(l, x float64) (z, dl, dx float64) {
-		lp1, lp0 := -softplus(-l), -softplus(l) // log σ(l), log σ(−l)
-		if x != 0 {
-			z += x * lp1
-		}
-		if x != 1 {
-			z += (1 - x) * lp0
-		}
-		return z, x - mathx.Sigmoid(l), lp1 - lp0
-	})
+	return ad.BernoulliLogLik(d.Logits, x)
 }
 
 // Entropy returns −p·log p − (1−p)·log(1−p) elementwise, p = σ(Logits); it

@@ -102,7 +102,7 @@ func (d Categorical[T]) SampleIndex(rnd *rand.Rand) []int {
 }
 
 // Sample returns a one-hot tensor of the shape of Logits, drawing as
-// SampleIndex.
+// SampleIndex. It belongs to the ad.Scope of Logits, if any.
 func (d Categorical[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	idx := d.SampleIndex(rnd)
 	k := d.Logits.Dim(-1)
@@ -110,7 +110,7 @@ func (d Categorical[T]) Sample(rnd *rand.Rand) *ad.Tensor[T] {
 	for r, j := range idx {
 		out.Data[r*k+j] = 1
 	}
-	return out
+	return ad.In(d.Logits.Scope(), out)
 }
 
 // LogProb returns Σ_k x_k·log p_k over the last axis for one-hot x of shape
@@ -123,7 +123,16 @@ func (d Categorical[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if x.Rank() == 0 || x.Dim(-1) != k {
 		panic(fmt.Sprintf("distributions.Categorical.LogProb: x of shape %v for logits of shape %v", x.Shape(), d.Logits.Shape()))
 	}
-	return ad.Sum(mulZero("Categorical.LogProb", x, ad.LogSoftmax(d.Logits, -1)), -1)
+	lsm := ad.LogSoftmax(d.Logits, -1)
+	for _, v := range lsm.Data {
+		if math.IsInf(float64(v), -1) {
+			// A category of probability zero: 0·(−Inf) must count as 0.
+			return ad.Sum(mulZero("Categorical.LogProb", x, lsm), -1)
+		}
+	}
+	// The engine's broadcasting product: x repeats over the logits' rows
+	// without a copy.
+	return ad.Sum(ad.Mul(x, lsm), -1)
 }
 
 // mulZero returns x·y elementwise, broadcasting, with 0·y = 0 even for

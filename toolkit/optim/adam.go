@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/stochgrad/stochgrad/internal/par"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -83,16 +84,37 @@ func (o *Adam[T]) Step(params []*ad.Tensor[T]) error {
 		// As PyTorch: θ −= (LR/bc1)·m/(√v/√bc2 + Eps).
 		bc1 := 1 - math.Pow(float64(b1), float64(s.t))
 		bc2 := math.Sqrt(1 - math.Pow(float64(b2), float64(s.t)))
-		step := T(float64(lr) / bc1)
-		for k, g := range p.Grad {
-			if o.WeightDecay != 0 {
-				p.Data[k] *= decay
-			}
-			m := b1*s.m[k] + (1-b1)*g
-			v := b2*s.v[k] + (1-b2)*g*g
-			s.m[k], s.v[k] = m, v
-			p.Data[k] -= step * m / (T(math.Sqrt(float64(v))/bc2) + eps)
+		u := adamUpdate[T]{step: T(float64(lr) / bc1), b1: b1, b2: b2, eps: eps, decay: decay, invBC2: T(1 / bc2)}
+		if len(p.Grad) < par.Grain { // no closure to allocate
+			u.apply(p.Data, p.Grad, s.m, s.v)
+			continue
 		}
+		par.For(len(p.Grad), func(lo, hi int) {
+			u.apply(p.Data[lo:hi], p.Grad[lo:hi], s.m[lo:hi], s.v[lo:hi])
+		})
 	}
 	return nil
+}
+
+// adamUpdate holds the constants of one parameter's Adam step.
+type adamUpdate[T ad.Float] struct {
+	step, b1, b2, eps, decay, invBC2 T
+}
+
+// apply updates the parameter values d and moments m, v from gradients g,
+// all of one length, in their own element type.
+func (u adamUpdate[T]) apply(d, g, m, v []T) {
+	d, m, v = d[:len(g)], m[:len(g)], v[:len(g)]
+	c1, c2 := 1-u.b1, 1-u.b2
+	if u.decay != 1 {
+		for k := range d {
+			d[k] *= u.decay
+		}
+	}
+	for k, gk := range g {
+		mk := u.b1*m[k] + c1*gk
+		vk := u.b2*v[k] + c2*gk*gk
+		m[k], v[k] = mk, vk
+		d[k] -= u.step * mk / (T(math.Sqrt(float64(vk)))*u.invBC2 + u.eps)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/stochgrad/stochgrad/internal/par"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -52,44 +53,68 @@ func (o *SGD[T]) Step(params []*ad.Tensor[T]) error {
 	if err := CheckFinite(params); err != nil {
 		return err
 	}
-	mu, wd := o.Momentum, o.WeightDecay
+	u := sgdUpdate[T]{lr: lr, mu: o.Momentum, wd: o.WeightDecay, nesterov: o.Nesterov}
 	for _, p := range params {
 		if p.Grad == nil {
 			continue
 		}
-		if mu == 0 {
-			d := p.Data[:len(p.Grad)]
-			if wd == 0 {
-				for k, g := range p.Grad {
-					d[k] -= lr * g
-				}
-				continue
+		var buf []T
+		if u.mu != 0 {
+			b := state(&o.buf, p, func() *[]T { return new([]T) })
+			if *b == nil {
+				// The first step sets the buffer to the gradient: from
+				// zeros, Momentum·0 + g is exactly that.
+				*b = make([]T, p.Len())
 			}
-			for k, g := range p.Grad {
-				d[k] -= lr * (g + wd*d[k])
-			}
+			buf = *b
+		}
+		if len(p.Grad) < par.Grain { // no closure to allocate
+			u.apply(p.Data, p.Grad, buf)
 			continue
 		}
-		b := state(&o.buf, p, func() *[]T { return new([]T) })
-		first := *b == nil
-		if first {
-			*b = make([]T, p.Len())
-		}
-		buf := *b
-		for k, g := range p.Grad {
-			g += wd * p.Data[k]
-			if first {
-				buf[k] = g
-			} else {
-				buf[k] = mu*buf[k] + g
+		par.For(len(p.Grad), func(lo, hi int) {
+			var b []T
+			if buf != nil {
+				b = buf[lo:hi]
 			}
-			if o.Nesterov {
-				g += mu * buf[k]
-			} else {
-				g = buf[k]
-			}
-			p.Data[k] -= lr * g
-		}
+			u.apply(p.Data[lo:hi], p.Grad[lo:hi], b)
+		})
 	}
 	return nil
+}
+
+// sgdUpdate holds the constants of an SGD step.
+type sgdUpdate[T ad.Float] struct {
+	lr, mu, wd T
+	nesterov   bool
+}
+
+// apply updates the parameter values d from gradients g and, with momentum,
+// the buffer b, all of one length, in their own element type.
+func (u sgdUpdate[T]) apply(d, g, b []T) {
+	d = d[:len(g)]
+	lr, mu, wd := u.lr, u.mu, u.wd
+	switch {
+	case mu == 0 && wd == 0:
+		for k, gk := range g {
+			d[k] -= lr * gk
+		}
+	case mu == 0:
+		for k, gk := range g {
+			d[k] -= lr * (gk + wd*d[k])
+		}
+	case u.nesterov:
+		b = b[:len(g)]
+		for k, gk := range g {
+			gk += wd * d[k]
+			b[k] = mu*b[k] + gk
+			d[k] -= lr * (gk + mu*b[k])
+		}
+	default:
+		b = b[:len(g)]
+		for k, gk := range g {
+			b[k] = mu*b[k] + gk + wd*d[k]
+			d[k] -= lr * b[k]
+		}
+	}
 }
