@@ -1,0 +1,210 @@
+package optim
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/nn"
+)
+
+// halfSquaredError returns the mean over rows of ½‖s − y‖².
+func halfSquaredError(s, y *ad.Tensor[float64]) *ad.Tensor[float64] {
+	return ad.MulScalar(ad.Mean(ad.Sum(ad.Square(ad.Sub(s, y)), 1)), 0.5)
+}
+
+// grads returns copies of the gradients of params, one after the other.
+func grads(params []*ad.Tensor[float64]) []float64 {
+	var g []float64
+	for _, p := range params {
+		g = append(g, p.Grad...)
+	}
+	return g
+}
+
+func closeSlices(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	scale := 0.0
+	for _, w := range want {
+		scale = max(scale, math.Abs(w))
+	}
+	for i := range got {
+		if d := math.Abs(got[i] - want[i]); !(d <= tol*scale) {
+			t.Fatalf("%s: entry %d is %v, want %v (|diff| %.3g > %.3g)\ngot  %v\nwant %v", what, i, got[i], want[i], d, tol*scale, got, want)
+		}
+	}
+}
+
+// kroneckerProblem returns the inputs and targets of a one-layer model on
+// which the empirical Fisher is exactly A ⊗ G: every input aⱼ meets every
+// residual gₖ once (N = n·m rows, yⱼₖ = s(aⱼ) − gₖ), so the per-example
+// gradients āⱼ ⊗ gₖ average to (1/n Σ āāᵀ) ⊗ (1/m Σ ggᵀ).
+func kroneckerProblem(rnd *rand.Rand, l *nn.Linear[float64], n, m int) (x, y *ad.Tensor[float64]) {
+	in, out := l.In(), l.Out()
+	as := ad.Randn[float64](rnd, n, in)
+	gs := ad.Randn[float64](rnd, m, out)
+	s := l.Forward(as)
+	x, y = ad.Zeros[float64](n*m, in), ad.Zeros[float64](n*m, out)
+	for j := range n {
+		for k := range m {
+			r := j*m + k
+			copy(x.Data[r*in:], as.Data[j*in:(j+1)*in])
+			for c := range out {
+				y.Data[r*out+c] = s.Data[j*out+c] - gs.Data[k*out+c]
+			}
+		}
+	}
+	return x, y
+}
+
+func TestKFACEqualsExactNaturalGradientWhenFisherIsKronecker(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 12))
+	m := nn.NewMLP[float64](rnd, []int{3, 2}, nil)
+	copy(m.Layers[0].B.Data, ad.Randn[float64](rnd, 2).Data) // a non-zero bias
+	rec := nn.Record(m)
+	params := m.Params()
+	x, y := kroneckerProblem(rnd, m.Layers[0], 5, 4)
+
+	halfSquaredError(m.Forward(x), y).Backward()
+	grad := grads(params)
+	// K-FAC's damping enters as √λ per factor: 1e-16 leaves 1e-8.
+	kfac := &KFAC[float64]{Damping: 1e-16}
+	if err := kfac.Precondition(Layers(params, rec.Traces)); err != nil {
+		t.Fatal(err)
+	}
+	got := grads(params)
+
+	for _, p := range params {
+		copy(p.Grad, grad[:p.Len()])
+		grad = grad[p.Len():]
+	}
+	fisher := func(ps []*ad.Tensor[float64]) (*mat.SymDense, error) {
+		return EmpiricalFisher(ps, x.Dim(0), func(i int) *ad.Tensor[float64] {
+			return halfSquaredError(m.Forward(ad.Slice(x, 0, i, i+1)), ad.Slice(y, 0, i, i+1))
+		}), nil
+	}
+	exact := &Exact[float64]{Curvature: fisher, Damping: 1e-14}
+	if err := exact.Precondition(Layers(params, nil)); err != nil {
+		t.Fatal(err)
+	}
+	closeSlices(t, "K-FAC vs exact natural gradient", got, grads(params), 1e-6)
+}
+
+func TestFOOFIsKFACWithIdentityOutputFactor(t *testing.T) {
+	const n, in, out = 6, 4, 3
+	rnd := rand.New(rand.NewPCG(2, 12))
+	m := nn.NewMLP[float64](rnd, []int{in, out}, nil)
+	rec := nn.Record(m)
+	params := m.Params()
+	x := ad.Randn[float64](rnd, n, in)
+	// Output gradients cᵢ = Q e_{i mod 3}/√(2n), Q orthogonal, so that
+	// G = N Σ cᵢcᵢᵀ = Q Qᵀ = I.
+	var q mat.QR
+	q.Factorize(mat.NewDense(out, out, ad.Randn[float64](rnd, out, out).Data))
+	var qm mat.Dense
+	q.QTo(&qm)
+	cot := ad.Zeros[float64](n, out)
+	for i := range n {
+		for c := range out {
+			cot.Data[i*out+c] = qm.At(c, i%out) / math.Sqrt(2*n)
+		}
+	}
+	run := func(p Preconditioner[float64]) []float64 {
+		nn.ZeroGrad(m)
+		m.Forward(x).BackwardWith(cot)
+		if err := p.Precondition(Layers(params, rec.Traces)); err != nil {
+			t.Fatal(err)
+		}
+		return grads(params)
+	}
+	const lambda = 0.01
+	kfac := run(&KFAC[float64]{Damping: lambda})
+	// With G = I, K-FAC's factored damping gives
+	// (A + π√λ I)⁻¹ ∇ / (1 + √λ/π), π = √(tr A/dim A).
+	trA := 0.0
+	for _, v := range x.Data {
+		trA += v * v / n
+	}
+	trA++ // the bias input
+	pi := math.Sqrt(trA / (in + 1))
+	for i := range kfac {
+		kfac[i] *= 1 + math.Sqrt(lambda)/pi
+	}
+	foof := run(&FOOF[float64]{Damping: pi * math.Sqrt(lambda)})
+	closeSlices(t, "K-FAC with G = I vs FOOF", kfac, foof, 1e-10)
+}
+
+// TestNaturalGradientInvariantToInputReparameterisation checks that the
+// exact natural gradient, and K-FAC, give the same function-space step
+// when the inputs x of the first layer are replaced by x·M and its weights
+// by M⁻¹W: the step on W is then M⁻¹ times the original one.
+func TestNaturalGradientInvariantToInputReparameterisation(t *testing.T) {
+	const n, in = 20, 3
+	rnd := rand.New(rand.NewPCG(3, 12))
+	x := ad.Randn[float64](rnd, n, in)
+	y := ad.Randn[float64](rnd, n, 2)
+	mm := mat.NewDense(in, in, ad.Randn[float64](rnd, in, in).Data)
+	var minv mat.Dense
+	if err := minv.Inverse(mm); err != nil {
+		t.Fatal(err)
+	}
+	netA := nn.NewMLP[float64](rnd, []int{in, 4, 2}, ad.Tanh[float64])
+	for _, p := range netA.Params() {
+		copy(p.Data, ad.Randn[float64](rnd, p.Len()).Data)
+	}
+	netB := nn.NewMLP[float64](rnd, []int{in, 4, 2}, ad.Tanh[float64])
+	for i, p := range netB.Params() {
+		copy(p.Data, netA.Params()[i].Data)
+	}
+	w := netB.Layers[0].W
+	var mw mat.Dense
+	mw.Mul(&minv, mat.NewDense(in, 4, w.Data))
+	copy(w.Data, mw.RawMatrix().Data)
+	var xm mat.Dense
+	xm.Mul(mat.NewDense(n, in, x.Data), mm)
+	xB := ad.New(append([]float64(nil), xm.RawMatrix().Data...), n, in)
+
+	for _, tc := range []struct {
+		name string
+		p    func(net *nn.MLP[float64], x *ad.Tensor[float64]) Preconditioner[float64]
+	}{
+		{"natural gradient", func(net *nn.MLP[float64], x *ad.Tensor[float64]) Preconditioner[float64] {
+			return &Exact[float64]{Damping: 1e-12, Curvature: func(ps []*ad.Tensor[float64]) (*mat.SymDense, error) {
+				return FisherGGN(ps, func() *ad.Tensor[float64] { return net.Forward(x) }, SquaredErrorHessian), nil
+			}}
+		}},
+		{"K-FAC", func(*nn.MLP[float64], *ad.Tensor[float64]) Preconditioner[float64] {
+			return &KFAC[float64]{Damping: 1e-20}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			step := func(net *nn.MLP[float64], x *ad.Tensor[float64]) [][]float64 {
+				rec := nn.Record(net)
+				nn.ZeroGrad(net)
+				halfSquaredError(net.Forward(x), y).Backward()
+				if err := tc.p(net, x).Precondition(Layers(net.Params(), rec.Traces)); err != nil {
+					t.Fatal(err)
+				}
+				var g [][]float64
+				for _, p := range net.Params() {
+					g = append(g, append([]float64(nil), p.Grad...))
+				}
+				return g
+			}
+			gA, gB := step(netA, x), step(netB, xB)
+			// Map B's first-layer step back: ΔW_A = M ΔW_B.
+			var back mat.Dense
+			back.Mul(mm, mat.NewDense(in, 4, gB[0]))
+			gB[0] = back.RawMatrix().Data
+			for i := range gA {
+				closeSlices(t, tc.name+" step of parameter "+string(rune('0'+i)), gB[i], gA[i], 1e-6)
+			}
+		})
+	}
+}
