@@ -255,17 +255,9 @@ func (s *kron[T]) weight(decay float64) T {
 func (s *kron[T]) updateA(tr *nn.Trace[T], eps T) {
 	in := tr.Layer.In()
 	n := tr.In.Len() / in
-	x := tr.In.Data
-	if s.din != in { // append the constant input of the bias
-		if cap(s.abar) < n*s.din {
-			s.abar = make([]T, n*s.din)
-		}
-		s.abar = s.abar[:n*s.din]
-		for r := range n {
-			copy(s.abar[r*s.din:], x[r*in:(r+1)*in])
-			s.abar[r*s.din+in] = 1
-		}
-		x = s.abar
+	x := augment(s.abar, tr.In.Data, n, in, s.din)
+	if s.din != in {
+		s.abar = x // keep the buffer; without a bias x is the input itself
 	}
 	ema(s.a, x, n, s.din, eps, 1/T(n), &s.tmp)
 }
