@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
@@ -71,7 +74,7 @@ type KFAC[T ad.Float] struct {
 type kron[T ad.Float] struct {
 	din, dout  int // din = inputs + 1 for a bias
 	updates    int
-	a, g       []T // factor averages
+	a, g       []T // factor averages (upper triangles)
 	ainv, ginv []T
 	abar, gw   []T // scratch: augmented inputs [N, din], gradient [din, dout]
 	tmp        []T
@@ -259,26 +262,24 @@ func (s *kron[T]) updateA(tr *nn.Trace[T], eps T) {
 	if s.din != in {
 		s.abar = x // keep the buffer; without a bias x is the input itself
 	}
-	ema(s.a, x, n, s.din, eps, 1/T(n), &s.tmp)
+	ema(s.a, x, n, s.din, eps, 1/T(n))
 }
 
 // updateG folds the batch's E[g gᵀ] into the average of G, g being N times
 // a row of the gradients gs of the batch-mean loss.
 func (s *kron[T]) updateG(gs []T, eps T) {
 	n := len(gs) / s.dout
-	ema(s.g, gs, n, s.dout, eps, T(n), &s.tmp)
+	ema(s.g, gs, n, s.dout, eps, T(n))
 }
 
-// ema sets f ← eps·f + (1−eps)·scale·xᵀx for x of n rows of d.
-func ema[T ad.Float](f, x []T, n, d int, eps, scale T, buf *[]T) {
-	if cap(*buf) < d*d {
-		*buf = make([]T, d*d)
-	}
-	b := (*buf)[:d*d]
-	ad.Gemm(true, false, d, d, n, x, d, x, d, 0, b, d)
-	c := (1 - eps) * scale
-	for i, v := range b {
-		f[i] = eps*f[i] + c*v
+// ema sets the upper triangle of f to that of eps·f + (1−eps)·scale·xᵀx
+// for x of n rows of d, in one rank-n update.
+func ema[T ad.Float](f, x []T, n, d int, eps, scale T) {
+	switch f := any(f).(type) {
+	case []float32:
+		blas32.Implementation().Ssyrk(blas.Upper, blas.Trans, d, n, float32((1-eps)*scale), any(x).([]float32), d, float32(eps), f, d)
+	case []float64:
+		blas64.Implementation().Dsyrk(blas.Upper, blas.Trans, d, n, float64((1-eps)*scale), any(x).([]float64), d, float64(eps), f, d)
 	}
 }
 
@@ -326,14 +327,13 @@ func factorRatio[T ad.Float](a []T, da int, g []T, dg int) float64 {
 	return math.Sqrt((ta / float64(da)) / (tg / float64(dg)))
 }
 
-// dampedInverse returns (F + damp·I)⁻¹ for the symmetric d×d matrix f, in
-// dst if it has room.
+// dampedInverse returns (F + damp·I)⁻¹ for the symmetric d×d matrix whose
+// upper triangle f holds, in dst (all of it) if it has room.
 func dampedInverse[T ad.Float](dst, f []T, d int, damp float64) ([]T, error) {
 	m := mat.NewSymDense(d, nil)
 	for i := range d {
 		for j := i; j < d; j++ {
-			// Average the two triangles: a float32 GEMM need not be exactly symmetric.
-			m.SetSym(i, j, 0.5*float64(f[i*d+j]+f[j*d+i]))
+			m.SetSym(i, j, float64(f[i*d+j])) // the upper triangle, kept by ema
 		}
 		m.SetSym(i, i, m.At(i, i)+damp)
 	}

@@ -43,6 +43,8 @@ type KFACStep[T ad.Float] struct {
 
 	steps int
 	prev  map[*ad.Tensor[T]][]T // δ₀
+	raw   map[*ad.Tensor[T]][]T // the gradients before preconditioning
+	buf   [3][]T                // scratch of fisherProducts
 }
 
 // Step updates params; see Optimizer. Call it after the backward pass of
@@ -64,10 +66,15 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 	if err := CheckFinite(params); err != nil {
 		return err
 	}
-	grad := make(map[*ad.Tensor[T]][]T, len(params))
+	if o.raw == nil {
+		o.raw = make(map[*ad.Tensor[T]][]T, len(params))
+	}
+	grad := o.raw // the raw gradients, kept from step to step as buffers
 	for _, p := range params {
 		if p.Grad != nil {
-			grad[p] = append([]T(nil), p.Grad...)
+			grad[p] = append(grad[p][:0], p.Grad...)
+		} else {
+			delete(grad, p)
 		}
 	}
 	layers := Layers(params, o.Rec.Traces)
@@ -160,7 +167,8 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 // āᵢᵀ V̄ gᵢ, summed over the layers.
 func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) {
 	var ud, up []float64
-	var xbar, v, out []T
+	xbar, v, out := o.buf[0], o.buf[1], o.buf[2]
+	defer func() { o.buf = [3][]T{xbar, v, out} }()
 	for _, l := range layers {
 		tr := l.Trace
 		if tr == nil || l.Params[0].Grad == nil {
@@ -182,7 +190,10 @@ func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) 
 		if len(ud) != n || len(gs) != n*dout {
 			panic(fmt.Sprintf("optim.KFACStep: traced layers disagree on the batch size (%d and %d rows)", len(ud), n))
 		}
-		xbar = augment(xbar, tr.In.Data, n, in, din)
+		ab := augment(xbar, tr.In.Data, n, in, din)
+		if din != in {
+			xbar = ab // keep the buffer; without a bias ab is the input itself
+		}
 		for which, u := range [][]float64{ud, up} {
 			v = v[:0]
 			for _, p := range l.Params {
@@ -193,14 +204,16 @@ func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) 
 				} else if prev := o.prev[p]; prev != nil {
 					v = append(v, prev...)
 				} else {
-					v = append(v, make([]T, p.Len())...)
+					n := len(v)
+					v = append(v, p.Grad...) // room for p
+					clear(v[n:])
 				}
 			}
 			if cap(out) < n*dout {
 				out = make([]T, n*dout)
 			}
 			out = out[:n*dout]
-			ad.Gemm(false, false, n, dout, din, xbar, din, v, dout, 0, out, dout)
+			ad.Gemm(false, false, n, dout, din, ab, din, v, dout, 0, out, dout)
 			for i := range n {
 				s := 0.0
 				for c := range dout {
