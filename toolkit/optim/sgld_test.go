@@ -114,3 +114,83 @@ func TestEntropySGDStepsAlongLocalEntropy(t *testing.T) {
 		}
 	}
 }
+
+// TestStructuredSGLDSamplesTheFactorisedPosterior runs structured SGLD
+// with one group per coordinate on a correlated Gaussian: its chains must
+// sample the mean-field posterior, the coordinates uncorrelated, with mean
+// μ and, for the discretised chain whose other coordinate is drawn from
+// the pool, variances Vₖ = (2 + LR·P₁₂²V₋ₖ)/(Pₖₖ(2 − LR·Pₖₖ)), close to
+// 1/Pₖₖ rather than the exact marginals (P⁻¹)ₖₖ. The chains start at μ
+// and the pool spans 2,000 steps, about 100 autocorrelation times, which
+// leaves a dependence between the coordinates of order 1/100 of their
+// scale, below the test's resolution.
+func TestStructuredSGLDSamplesTheFactorisedPosterior(t *testing.T) {
+	const chains, steps, lr = 1000, 4000, 0.05
+	mu := [2]float64{1, -2}
+	p := [2][2]float64{{2, 0.8}, {0.8, 1}}
+	rnd := rand.New(rand.NewPCG(3, 13))
+	th := [2]*ad.Tensor[float64]{ad.Param(ad.Full(mu[0], chains)), ad.Param(ad.Full(mu[1], chains))}
+	params := th[:]
+	grad := func() error {
+		for k := range 2 {
+			if th[k].Grad == nil {
+				th[k].Grad = make([]float64, chains)
+			}
+			for c := range chains {
+				th[k].Grad[c] = p[k][0]*(th[0].Data[c]-mu[0]) + p[k][1]*(th[1].Data[c]-mu[1])
+			}
+		}
+		return nil
+	}
+	o := &StructuredSGLD[float64]{SGLD: SGLD[float64]{LR: lr, Rand: rnd}, Pool: 2000}
+	for range steps {
+		if err := o.Step(params, grad); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := func(k int) float64 { return 2 / (p[k][k] * (2 - lr*p[k][k])) }
+	b := func(k int) float64 { return lr * p[0][1] * p[0][1] / (p[k][k] * (2 - lr*p[k][k])) }
+	v0 := (a(0) + b(0)*a(1)) / (1 - b(0)*b(1))
+	v := [2]float64{v0, a(1) + b(1)*v0}
+	var m, s [2]float64
+	cov := 0.0
+	for c := range chains {
+		for k := range 2 {
+			d := th[k].Data[c] - mu[k]
+			m[k] += d / chains
+			s[k] += d * d / chains
+		}
+		cov += (th[0].Data[c] - mu[0]) * (th[1].Data[c] - mu[1]) / chains
+	}
+	for k := range 2 {
+		if z := m[k] / math.Sqrt(v[k]/chains); math.Abs(z) > 4 {
+			t.Errorf("mean %d off μ by %v (z = %.1f)", k, m[k], z)
+		}
+		if z := (s[k] - v[k]) / (v[k] * math.Sqrt(2.0/chains)); math.Abs(z) > 4 {
+			t.Errorf("variance %d = %v, want %v (z = %.1f; the exact marginal is %v)", k, s[k], v[k], z, p[1-k][1-k]/(p[0][0]*p[1][1]-p[0][1]*p[0][1]))
+		}
+	}
+	if z := cov / math.Sqrt(v[0]*v[1]/chains); math.Abs(z) > 4 {
+		t.Errorf("covariance %v, want 0 (z = %.1f)", cov, z)
+	}
+}
+
+func TestStructuredSGLDRejectsBadParameters(t *testing.T) {
+	a, b := ad.Param(ad.Zeros[float64](1)), ad.Param(ad.Zeros[float64](1))
+	grad := func() error { a.Grad, b.Grad = []float64{1}, []float64{1}; return nil }
+	rnd := rand.New(rand.NewPCG(1, 1))
+	for _, o := range []*StructuredSGLD[float64]{
+		{SGLD: SGLD[float64]{Rand: rnd}, Dropout: 1},
+		{SGLD: SGLD[float64]{Rand: rnd}, Pool: -1},
+		{SGLD: SGLD[float64]{Rand: rnd}, Groups: [][]*ad.Tensor[float64]{{a}}},
+		{SGLD: SGLD[float64]{Rand: rnd}, Groups: [][]*ad.Tensor[float64]{{a, b}, {b}}},
+		{},
+	} {
+		if err := o.Step([]*ad.Tensor[float64]{a, b}, grad); err == nil {
+			t.Errorf("StructuredSGLD %+v: no error", o)
+		}
+	}
+	if a.Data[0] != 0 || b.Data[0] != 0 {
+		t.Errorf("a rejected step moved the parameters to %v, %v", a.Data, b.Data)
+	}
+}
