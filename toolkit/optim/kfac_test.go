@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -333,5 +334,80 @@ func TestKFACSampledFisherUsesModelTargets(t *testing.T) {
 	}
 	if err := (&KFAC[float64]{Fisher: Sampled}).Precondition(Layers(net.Params(), []nn.Trace[float64]{{Layer: net.Layers[0], In: x, Out: s}})); err == nil {
 		t.Error("Sampled Fisher without sampled gradients: no error")
+	}
+}
+
+// TestKFACFloat32MatchesFloat64 runs K-FAC (a layer without bias included)
+// and FOOF through Preconditioned in both precisions on the same network.
+func TestKFACFloat32MatchesFloat64(t *testing.T) {
+	run := func(p Preconditioner[float64], q Preconditioner[float32]) {
+		rnd := rand.New(rand.NewPCG(7, 12))
+		n64 := nn.NewMLP[float64](rnd, []int{5, 6, 3}, ad.Tanh[float64])
+		n64.Layers[1].B = nil
+		x64, y64 := ad.Randn[float64](rnd, 16, 5), ad.Randn[float64](rnd, 16, 3)
+		n32 := &nn.MLP[float32]{Activation: ad.Tanh[float32]}
+		for _, l := range n64.Layers {
+			l32 := &nn.Linear[float32]{W: ad.Param(ad.Convert[float32](l.W))}
+			if l.B != nil {
+				l32.B = ad.Param(ad.Convert[float32](l.B))
+			}
+			n32.Layers = append(n32.Layers, l32)
+		}
+		x32, y32 := ad.Convert[float32](x64), ad.Convert[float32](y64)
+		o64 := &Preconditioned[float64]{Base: &SGD[float64]{LR: 0.1}, P: p, Rec: nn.Record(n64)}
+		o32 := &Preconditioned[float32]{Base: &SGD[float32]{LR: 0.1}, P: q, Rec: nn.Record(n32)}
+		for range 3 {
+			nn.ZeroGrad(n64)
+			halfSquaredError(n64.Forward(x64), y64).Backward()
+			if err := o64.Step(n64.Params()); err != nil {
+				t.Fatal(err)
+			}
+			nn.ZeroGrad(n32)
+			d := ad.Sub(n32.Forward(x32), y32)
+			ad.MulScalar(ad.Mean(ad.Sum(ad.Square(d), 1)), 0.5).Backward()
+			if err := o32.Step(n32.Params()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, p := range n64.Params() {
+			closeSlices(t, "parameter "+string(rune('0'+i)), ad.Convert[float64](n32.Params()[i]).Data, p.Data, 1e-4)
+		}
+	}
+	run(&KFAC[float64]{Damping: 0.01, InvEvery: 2}, &KFAC[float32]{Damping: 0.01, InvEvery: 2})
+	run(&FOOF[float64]{Damping: 0.01}, &FOOF[float32]{Damping: 0.01})
+}
+
+func TestSecondOrderRejectInvalidParameters(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(8, 12))
+	net := nn.NewMLP[float64](rnd, []int{2, 2}, nil)
+	rec := nn.Record(net)
+	halfSquaredError(net.Forward(ad.Randn[float64](rnd, 4, 2)), ad.Zeros[float64](4, 2)).Backward()
+	layers := Layers(net.Params(), rec.Traces)
+	for _, tc := range []struct {
+		p    Preconditioner[float64]
+		want string
+	}{
+		{&KFAC[float64]{Damping: -1}, "Damping = -1"},
+		{&KFAC[float64]{Decay: 1}, "Decay = 1"},
+		{&KFAC[float64]{InvEvery: -2}, "InvEvery = -2"},
+		{&KFAC[float64]{Fisher: 7}, "Fisher = Fisher(7)"},
+		{&FOOF[float64]{Damping: math.Inf(1)}, "Damping = +Inf"},
+		{&Exact[float64]{}, "needs a Curvature"},
+		{&KFAC[float64]{}, "trained whole"},
+	} {
+		ls := layers
+		if tc.want == "trained whole" {
+			ls = []Layer[float64]{{Params: net.Params()[:1], Trace: layers[0].Trace}}
+		}
+		err := tc.p.Precondition(ls)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%T: error %v, want one saying %q", tc.p, err, tc.want)
+		}
+	}
+	if _, err := (&QBVI{LogJoint: func([]float64) float64 { return 0 }, Rand: rnd, Mean: []float64{0}, LR: 2}).Step(); err == nil {
+		t.Error("QBVI with LR 2: no error")
+	}
+	if err := (&KFACStep[float64]{}).Step(net.Params()); err == nil {
+		t.Error("KFACStep without recorder: no error")
 	}
 }
