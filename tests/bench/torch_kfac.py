@@ -6,7 +6,8 @@ G = E[g gᵀ] (empirical Fisher) updated every step, their damped inverses
 (factored Tikhonov damping, float64 Cholesky) every 10 steps, the
 quadratic-model step size and momentum with the exact mini-batch Fisher,
 and Levenberg-Marquardt damping every 5 steps from two no-grad forward
-passes. Run with Debian's python3-torch:
+passes. One op is a cycle of 10 steps, holding exactly one inversion, as
+in the Go benchmark. Run with Debian's python3-torch:
 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 torch_kfac.py
 """
 
@@ -119,7 +120,11 @@ def kfac_step():
                     elif rho < 0.25:
                         st["damping"] /= w1
 
-    return step
+    def cycle():
+        for _ in range(10):
+            step()
+
+    return cycle
 
 
 if __name__ == "__main__":
