@@ -118,12 +118,16 @@ func (k *KFAC[T]) Precondition(layers []Layer[T]) error {
 		if l.Trace == nil {
 			continue
 		}
-		s, gs, err := layerState(&k.st, l, k.Fisher, "KFAC")
+		s, err := layerState(&k.st, l, "KFAC")
 		if err != nil {
 			return err
 		}
 		if s == nil {
 			continue
+		}
+		gs, err := curvGrads(l.Trace, k.Fisher, "KFAC")
+		if err != nil {
+			return err
 		}
 		eps := s.weight(decay)
 		s.updateA(l.Trace, eps)
@@ -178,7 +182,7 @@ func (f *FOOF[T]) Precondition(layers []Layer[T]) error {
 		if l.Trace == nil {
 			continue
 		}
-		s, _, err := layerState(&f.st, l, -1, "FOOF")
+		s, err := layerState(&f.st, l, "FOOF")
 		if err != nil {
 			return err
 		}
@@ -199,52 +203,52 @@ func (f *FOOF[T]) Precondition(layers []Layer[T]) error {
 	return nil
 }
 
-// layerState checks that l is a whole traced Linear layer with a gradient
-// and returns its state and the output gradients of the given kind (none
-// for a negative fisher). It returns a nil state for a layer without
-// gradient.
-func layerState[T ad.Float](m *map[*ad.Tensor[T]]*kron[T], l *Layer[T], fisher Fisher, who string) (*kron[T], []T, error) {
+// layerState checks that l is a whole traced Linear layer and returns its
+// state, nil for a layer without gradient.
+func layerState[T ad.Float](m *map[*ad.Tensor[T]]*kron[T], l *Layer[T], who string) (*kron[T], error) {
 	lin, tr := l.Trace.Layer, l.Trace
 	want := lin.Params()
 	if len(l.Params) != len(want) || l.Params[0] != want[0] || len(want) == 2 && l.Params[1] != want[1] {
-		return nil, nil, fmt.Errorf("optim: %s: a traced layer of shape %v must be trained whole (its weights and bias)", who, lin.W.Shape())
+		return nil, fmt.Errorf("optim: %s: a traced layer of shape %v must be trained whole (its weights and bias)", who, lin.W.Shape())
 	}
 	if lin.W.Grad == nil {
-		return nil, nil, nil
+		return nil, nil
 	}
 	in, out := lin.In(), lin.Out()
 	n := tr.In.Len() / in
 	if tr.In.Len() != n*in || tr.Out.Len() != n*out {
 		panic(fmt.Sprintf("optim.%s: trace of a layer %d → %d has input shape %v and output shape %v", who, in, out, tr.In.Shape(), tr.Out.Shape()))
 	}
-	var gs []T
-	switch fisher {
-	case Empirical:
-		gs = tr.Out.Grad
-		if gs == nil {
-			return nil, nil, fmt.Errorf("optim: %s: layer %d → %d has no output gradient: run the backward pass after the traced forward pass", who, in, out)
-		}
-	case Sampled:
-		gs = tr.CurvGrad
-		if gs == nil {
-			return nil, nil, fmt.Errorf("optim: %s: Fisher is Sampled but layer %d → %d has no sampled gradients: call nn.Recorder.KeepCurvatureGrads after a backward pass on sampled targets", who, in, out)
-		}
-	}
-	if gs != nil && len(gs) != n*out {
-		panic(fmt.Sprintf("optim.%s: %d output gradients for a layer output of shape %v", who, len(gs), tr.Out.Shape()))
-	}
 	din := in
 	if lin.B != nil {
 		din++
 	}
-	s := state(m, lin.W, func() *kron[T] {
+	return state(m, lin.W, func() *kron[T] {
 		return &kron[T]{
 			din: din, dout: out,
 			a: make([]T, din*din), g: make([]T, out*out),
 			gw: make([]T, din*out), tmp: make([]T, din*out),
 		}
-	})
-	return s, gs, nil
+	}), nil
+}
+
+// curvGrads returns the output gradients of a trace that the Fisher of
+// kind f is built from.
+func curvGrads[T ad.Float](tr *nn.Trace[T], f Fisher, who string) ([]T, error) {
+	in, out := tr.Layer.In(), tr.Layer.Out()
+	gs := tr.Out.Grad
+	if f == Sampled {
+		gs = tr.CurvGrad
+		if gs == nil {
+			return nil, fmt.Errorf("optim: %s: Fisher is Sampled but layer %d → %d has no sampled gradients: call nn.Recorder.KeepCurvatureGrads after a backward pass on sampled targets", who, in, out)
+		}
+	} else if gs == nil {
+		return nil, fmt.Errorf("optim: %s: layer %d → %d has no output gradient: run the backward pass after the traced forward pass", who, in, out)
+	}
+	if len(gs) != tr.Out.Len() {
+		panic(fmt.Sprintf("optim.%s: %d output gradients for a layer output of shape %v", who, len(gs), tr.Out.Shape()))
+	}
+	return gs, nil
 }
 
 // weight counts an update and returns the weight of the past in it.

@@ -107,7 +107,10 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 			}
 		}
 	}
-	fdd, fdp, fpp := o.fisherProducts(layers)
+	fdd, fdp, fpp, err := o.fisherProducts(layers)
+	if err != nil {
+		return err
+	}
 	m11, m12, m22 := fdd+lambda*dd, fdp+lambda*dp, fpp+lambda*pp
 	var alpha, mu float64
 	if det := m11*m22 - m12*m12; first || o.NoMomentum || pp == 0 || !(det > 0) {
@@ -165,7 +168,7 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 // preconditioned gradients and δ₀ the previous update. For one example,
 // the directional derivative of its loss along V in a Linear layer is
 // āᵢᵀ V̄ gᵢ, summed over the layers.
-func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) {
+func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64, err error) {
 	var ud, up []float64
 	xbar, v, out := o.buf[0], o.buf[1], o.buf[2]
 	defer func() { o.buf = [3][]T{xbar, v, out} }()
@@ -174,9 +177,9 @@ func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) 
 		if tr == nil || l.Params[0].Grad == nil {
 			continue
 		}
-		gs := tr.Out.Grad
-		if o.KFAC.Fisher == Sampled {
-			gs = tr.CurvGrad
+		gs, err := curvGrads(tr, o.KFAC.Fisher, "KFACStep")
+		if err != nil {
+			return 0, 0, 0, err
 		}
 		in, dout := tr.Layer.In(), tr.Layer.Out()
 		n := tr.In.Len() / in
@@ -231,7 +234,7 @@ func (o *KFACStep[T]) fisherProducts(layers []Layer[T]) (fdd, fdp, fpp float64) 
 	if n := float64(len(ud)); n > 0 {
 		fdd, fdp, fpp = fdd/n, fdp/n, fpp/n
 	}
-	return fdd, fdp, fpp
+	return fdd, fdp, fpp, nil
 }
 
 // augment returns the n×in rows of x with a column of ones appended when

@@ -104,8 +104,10 @@ func (o *EntropySGD[T]) Step(params []*ad.Tensor[T], grad func() error) error {
 		return fmt.Errorf("optim: EntropySGD: Noise = %v, want a finite number ≥ 0", o.Noise)
 	case !(alpha > 0 && alpha <= 1):
 		return fmt.Errorf("optim: EntropySGD: Alpha = %v, want a value in (0, 1]", o.Alpha)
-	case !(o.Gamma >= 0) || !(o.Scoping >= 0):
-		return fmt.Errorf("optim: EntropySGD: Gamma = %v, Scoping = %v, want positive and ≥ 0", o.Gamma, o.Scoping)
+	case !(o.Gamma >= 0) || math.IsInf(float64(o.Gamma), 0):
+		return fmt.Errorf("optim: EntropySGD: Gamma = %v, want a positive number", o.Gamma)
+	case !(o.Scoping >= 0) || math.IsInf(float64(o.Scoping), 0):
+		return fmt.Errorf("optim: EntropySGD: Scoping = %v, want a finite number ≥ 0", o.Scoping)
 	case o.Rand == nil:
 		return fmt.Errorf("optim: EntropySGD needs a Rand for its noise")
 	}
