@@ -215,20 +215,41 @@ func TestNaturalGradientInvariantToInputReparameterisation(t *testing.T) {
 // computed example by example: the update must be δ = αΔ + μδ₀ with (α, μ)
 // minimising ∇ᵀδ + ½δᵀ(F + λI)δ.
 func TestKFACStepMinimisesTheExactQuadraticModel(t *testing.T) {
+	for _, fisher := range []Fisher{Empirical, Sampled} {
+		t.Run(fisher.String(), func(t *testing.T) { testQuadraticModel(t, fisher) })
+	}
+}
+
+// testQuadraticModel checks KFACStep's update over three steps against F
+// computed example by example, on the data's targets (Empirical) or on
+// targets drawn from the model's N(s, I) (Sampled).
+func testQuadraticModel(t *testing.T, fisher Fisher) {
 	const n = 8
 	rnd := rand.New(rand.NewPCG(4, 12))
 	net := nn.NewMLP[float64](rnd, []int{3, 4, 2}, ad.Tanh[float64])
 	params := net.Params()
+	rec := nn.Record(net)
 	x, y := ad.Randn[float64](rnd, n, 3), ad.Randn[float64](rnd, n, 2)
-	opt := &KFACStep[float64]{Rec: nn.Record(net), KFAC: KFAC[float64]{Damping: 0.1}}
+	opt := &KFACStep[float64]{Rec: rec, KFAC: KFAC[float64]{Damping: 0.1, Fisher: fisher}}
 	var prev *mat.VecDense
 	for step := range 3 {
 		before := flatData(params)
+		ycurv := y
+		if fisher == Sampled {
+			ycurv = ad.Add(net.Forward(x), ad.Randn[float64](rnd, n, 2))
+			ycurv = ad.New(ycurv.Data, n, 2)
+		}
 		f := EmpiricalFisher(params, n, func(i int) *ad.Tensor[float64] {
-			return halfSquaredError(net.Forward(ad.Slice(x, 0, i, i+1)), ad.Slice(y, 0, i, i+1))
+			return halfSquaredError(net.Forward(ad.Slice(x, 0, i, i+1)), ad.Slice(ycurv, 0, i, i+1))
 		})
 		nn.ZeroGrad(net)
-		halfSquaredError(net.Forward(x), y).Backward()
+		out := net.Forward(x)
+		if fisher == Sampled {
+			halfSquaredError(out, ycurv).BackwardKeepGraph(nil)
+			rec.KeepCurvatureGrads()
+			nn.ZeroGrad(net)
+		}
+		halfSquaredError(out, y).Backward()
 		g := flatGrad(params)
 		if err := opt.Step(params); err != nil {
 			t.Fatal(err)
