@@ -75,7 +75,7 @@ type kron[T ad.Float] struct {
 	din, dout  int // din = inputs + 1 for a bias
 	updates    int
 	a, g       []T // factor averages (upper triangles)
-	ainv, ginv []T
+	ainv, ginv dampedInv[T]
 	abar, gw   []T // scratch: augmented inputs [N, din], gradient [din, dout]
 	tmp        []T
 }
@@ -132,20 +132,20 @@ func (k *KFAC[T]) Precondition(layers []Layer[T]) error {
 		eps := s.weight(decay)
 		s.updateA(l.Trace, eps)
 		s.updateG(gs, eps)
-		if invert || s.ainv == nil {
+		if invert || s.ainv.inv == nil {
 			pi := factorRatio(s.a, s.din, s.g, s.dout)
 			gamma := math.Sqrt(damping)
-			if s.ainv, err = dampedInverse(s.ainv, s.a, s.din, pi*gamma); err != nil {
+			if err := s.ainv.update(s.a, s.din, pi*gamma); err != nil {
 				return fmt.Errorf("optim: KFAC: layer %d: factor A: %w", i, err)
 			}
-			if s.ginv, err = dampedInverse(s.ginv, s.g, s.dout, gamma/pi); err != nil {
+			if err := s.ginv.update(s.g, s.dout, gamma/pi); err != nil {
 				return fmt.Errorf("optim: KFAC: layer %d: factor G: %w", i, err)
 			}
 		}
 		s.loadGrad(l)
 		// ∇W̄ ← A⁻¹ ∇W̄ G⁻¹
-		ad.Gemm(false, false, s.din, s.dout, s.din, s.ainv, s.din, s.gw, s.dout, 0, s.tmp, s.dout)
-		ad.Gemm(false, false, s.din, s.dout, s.dout, s.tmp, s.dout, s.ginv, s.dout, 0, s.gw, s.dout)
+		ad.Gemm(false, false, s.din, s.dout, s.din, s.ainv.inv, s.din, s.gw, s.dout, 0, s.tmp, s.dout)
+		ad.Gemm(false, false, s.din, s.dout, s.dout, s.tmp, s.dout, s.ginv.inv, s.dout, 0, s.gw, s.dout)
 		s.storeGrad(l)
 	}
 	return nil
@@ -190,13 +190,13 @@ func (f *FOOF[T]) Precondition(layers []Layer[T]) error {
 			continue
 		}
 		s.updateA(l.Trace, s.weight(decay))
-		if invert || s.ainv == nil {
-			if s.ainv, err = dampedInverse(s.ainv, s.a, s.din, damping); err != nil {
+		if invert || s.ainv.inv == nil {
+			if err := s.ainv.update(s.a, s.din, damping); err != nil {
 				return fmt.Errorf("optim: FOOF: layer %d: %w", i, err)
 			}
 		}
 		s.loadGrad(l)
-		ad.Gemm(false, false, s.din, s.dout, s.din, s.ainv, s.din, s.gw, s.dout, 0, s.tmp, s.dout)
+		ad.Gemm(false, false, s.din, s.dout, s.din, s.ainv.inv, s.din, s.gw, s.dout, 0, s.tmp, s.dout)
 		copy(s.gw, s.tmp)
 		s.storeGrad(l)
 	}
@@ -226,7 +226,7 @@ func layerState[T ad.Float](m *map[*ad.Tensor[T]]*kron[T], l *Layer[T], who stri
 	return state(m, lin.W, func() *kron[T] {
 		return &kron[T]{
 			din: din, dout: out,
-			a: make([]T, din*din), g: make([]T, out*out),
+			a:  make([]T, din*din), // g only for K-FAC, made by updateG
 			gw: make([]T, din*out), tmp: make([]T, din*out),
 		}
 	}), nil
@@ -272,6 +272,9 @@ func (s *kron[T]) updateA(tr *nn.Trace[T], eps T) {
 // updateG folds the batch's E[g gᵀ] into the average of G, g being N times
 // a row of the gradients gs of the batch-mean loss.
 func (s *kron[T]) updateG(gs []T, eps T) {
+	if s.g == nil {
+		s.g = make([]T, s.dout*s.dout)
+	}
 	n := len(gs) / s.dout
 	ema(s.g, gs, n, s.dout, eps, T(n))
 }
@@ -331,34 +334,41 @@ func factorRatio[T ad.Float](a []T, da int, g []T, dg int) float64 {
 	return math.Sqrt((ta / float64(da)) / (tg / float64(dg)))
 }
 
-// dampedInverse returns (F + damp·I)⁻¹ for the symmetric d×d matrix whose
-// upper triangle f holds, in dst (all of it) if it has room.
-func dampedInverse[T ad.Float](dst, f []T, d int, damp float64) ([]T, error) {
-	m := mat.NewSymDense(d, nil)
+// dampedInv holds the inverse of a damped factor, (F + damp·I)⁻¹, with the
+// float64 work space that computes it, kept from one inversion to the next.
+type dampedInv[T ad.Float] struct {
+	inv    []T // the d×d inverse, both triangles
+	m, out mat.SymDense
+	ch     mat.Cholesky
+}
+
+// update sets inv to (F + damp·I)⁻¹ for the symmetric d×d matrix whose
+// upper triangle f holds.
+func (v *dampedInv[T]) update(f []T, d int, damp float64) error {
+	if v.m.IsEmpty() {
+		v.m.ReuseAsSym(d)
+		v.inv = make([]T, d*d)
+	}
+	raw := v.m.RawSymmetric()
+	for i := range d {
+		row := raw.Data[i*raw.Stride:]
+		for j := i; j < d; j++ {
+			row[j] = float64(f[i*d+j]) // the upper triangle, kept by ema
+		}
+		row[i] += damp
+	}
+	if !v.ch.Factorize(&v.m) {
+		return fmt.Errorf("damped factor of size %d is not positive definite (damping %v)", d, damp)
+	}
+	if err := v.ch.InverseTo(&v.out); err != nil {
+		return err
+	}
+	out := v.out.RawSymmetric()
 	for i := range d {
 		for j := i; j < d; j++ {
-			m.SetSym(i, j, float64(f[i*d+j])) // the upper triangle, kept by ema
-		}
-		m.SetSym(i, i, m.At(i, i)+damp)
-	}
-	var ch mat.Cholesky
-	if !ch.Factorize(m) {
-		return dst, fmt.Errorf("damped factor of size %d is not positive definite (damping %v)", d, damp)
-	}
-	var inv mat.SymDense
-	if err := ch.InverseTo(&inv); err != nil {
-		return dst, err
-	}
-	if cap(dst) < d*d {
-		dst = make([]T, d*d)
-	}
-	dst = dst[:d*d]
-	raw := inv.RawSymmetric()
-	for i := range d {
-		for j := i; j < d; j++ {
-			v := T(raw.Data[i*raw.Stride+j])
-			dst[i*d+j], dst[j*d+i] = v, v
+			x := T(out.Data[i*out.Stride+j])
+			v.inv[i*d+j], v.inv[j*d+i] = x, x
 		}
 	}
-	return dst, nil
+	return nil
 }
