@@ -432,3 +432,17 @@ func TestSecondOrderRejectInvalidParameters(t *testing.T) {
 		t.Error("KFACStep without recorder: no error")
 	}
 }
+
+func TestKFACStepAtAStationaryPointStaysPut(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 12))
+	net := nn.NewMLP[float64](rnd, []int{2, 2}, nil)
+	x := ad.Randn[float64](rnd, 4, 2)
+	y := ad.New(append([]float64(nil), net.Forward(x).Data...), 4, 2) // a perfect fit
+	opt := &KFACStep[float64]{Rec: nn.Record(net)}
+	before := flatData(net.Params())
+	halfSquaredError(net.Forward(x), y).Backward()
+	if err := opt.Step(net.Params()); err != nil {
+		t.Fatal(err)
+	}
+	closeSlices(t, "parameters", flatData(net.Params()).RawVector().Data, before.RawVector().Data, 0)
+}

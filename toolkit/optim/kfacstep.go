@@ -113,9 +113,11 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 	}
 	m11, m12, m22 := fdd+lambda*dd, fdp+lambda*dp, fpp+lambda*pp
 	var alpha, mu float64
-	if det := m11*m22 - m12*m12; first || o.NoMomentum || pp == 0 || !(det > 0) {
+	switch det := m11*m22 - m12*m12; {
+	case m11 == 0: // a zero proposal: the gradients vanish
+	case first || o.NoMomentum || pp == 0 || !(det > 0):
 		alpha = -gd / m11
-	} else {
+	default:
 		alpha = -(m22*gd - m12*gp) / det
 		mu = -(m11*gp - m12*gd) / det
 	}
