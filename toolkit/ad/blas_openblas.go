@@ -7,12 +7,22 @@ package ad
 */
 import "C"
 
-import "gonum.org/v1/netlib/blas/netlib"
+import (
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/netlib/blas/netlib"
+)
 
 // With the tag openblas the engine's matrix products run on OpenBLAS
-// (Debian libopenblas-dev) through gonum's netlib cgo binding.
+// (Debian libopenblas-dev) through gonum's netlib cgo binding, and so does
+// gonum's own BLAS (blas32, blas64), which gonum/mat and the packages that
+// use it directly (the K-FAC factors and inversions of toolkit/optim, the
+// Fisher blocks of toolkit/wakesleep) run on. Every such package imports
+// this one, so one switch serves them all.
 func init() {
 	impl32 = netlib.Implementation{}
 	impl64 = netlib.Implementation{}
 	backend = "openblas"
+	blas32.Use(netlib.Implementation{})
+	blas64.Use(netlib.Implementation{})
 }

@@ -1,6 +1,8 @@
 // Package nn provides neural-network layers on top of the autodiff engine
-// toolkit/ad: Linear and MLP, the Glorot and He initialisers, and helpers to
-// collect, count, zero and checkpoint the parameters of several modules.
+// toolkit/ad: Linear and MLP, the Glorot and He initialisers, helpers to
+// collect, count, zero and checkpoint the parameters of several modules,
+// and the Recorder that keeps each layer's inputs and output gradients for
+// the preconditioners of toolkit/optim (K-FAC, FOOF).
 //
 // Layers are plain structs whose parameters are exported ad tensors, so an
 // optimizer (toolkit/optim) updates them in place and a notebook can look

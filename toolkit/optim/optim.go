@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
+	"github.com/stochgrad/stochgrad/toolkit/nn"
 )
 
 // Optimizer updates parameters in place from their gradients.
@@ -17,20 +18,25 @@ type Optimizer[T ad.Float] interface {
 }
 
 // Preconditioner transforms gradients in place before an optimizer step,
-// g ← P⁻¹g for some curvature estimate P: a diagonal scaling, Kronecker
-// factors (K-FAC, FOOF), a Fisher matrix (natural gradient). It may keep
-// state per parameter.
+// g ← P⁻¹g for some curvature estimate P: a diagonal scaling (RMS),
+// Kronecker factors per layer (KFAC, FOOF), a full Fisher or Hessian
+// (Exact). It sees the parameters grouped by layer, with the inputs and
+// output gradients of each Linear layer that toolkit/nn recorded, and may
+// keep state per layer.
 type Preconditioner[T ad.Float] interface {
-	// Precondition replaces the Grad of each parameter that has one by its
-	// preconditioned value.
-	Precondition(params []*ad.Tensor[T]) error
+	// Precondition replaces the Grad of each parameter of layers that has
+	// one by its preconditioned value.
+	Precondition(layers []Layer[T]) error
 }
 
 // Preconditioned is the optimizer that preconditions the gradients with P
-// and then steps with Base.
+// and then steps with Base. Rec, when set, is the recorder of the model's
+// forward pass (nn.Record), which lets P see each Linear layer whole;
+// without it every parameter is a layer of its own.
 type Preconditioned[T ad.Float] struct {
 	Base Optimizer[T]
 	P    Preconditioner[T]
+	Rec  *nn.Recorder[T]
 }
 
 // Step checks the raw gradients, preconditions them and steps with Base.
@@ -43,7 +49,11 @@ func (o *Preconditioned[T]) Step(params []*ad.Tensor[T]) error {
 	if err := CheckFinite(params); err != nil {
 		return err
 	}
-	if err := o.P.Precondition(params); err != nil {
+	var traces []nn.Trace[T]
+	if o.Rec != nil {
+		traces = o.Rec.Traces
+	}
+	if err := o.P.Precondition(Layers(params, traces)); err != nil {
 		return err
 	}
 	return o.Base.Step(params)

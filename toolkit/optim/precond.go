@@ -11,7 +11,7 @@ import (
 type Identity[T ad.Float] struct{}
 
 // Precondition does nothing.
-func (Identity[T]) Precondition([]*ad.Tensor[T]) error { return nil }
+func (Identity[T]) Precondition([]Layer[T]) error { return nil }
 
 // RMS is the diagonal preconditioner of RMSprop (Tieleman & Hinton, 2012):
 // it divides each gradient entry by the root of a running mean of its
@@ -29,8 +29,9 @@ type RMS[T ad.Float] struct {
 	v map[*ad.Tensor[T]]*[]T
 }
 
-// Precondition rescales the gradients of params in place.
-func (r *RMS[T]) Precondition(params []*ad.Tensor[T]) error {
+// Precondition rescales the gradients of every parameter of layers in
+// place, entry by entry.
+func (r *RMS[T]) Precondition(layers []Layer[T]) error {
 	rho, eps := orDefault(r.Decay, 0.99), orDefault(r.Eps, 1e-8)
 	if !(rho > 0 && rho < 1) {
 		return fmt.Errorf("optim: RMS: Decay = %v, want a value in (0, 1)", r.Decay)
@@ -38,15 +39,17 @@ func (r *RMS[T]) Precondition(params []*ad.Tensor[T]) error {
 	if !(eps > 0) || math.IsInf(float64(eps), 0) {
 		return fmt.Errorf("optim: RMS: Eps = %v, want a positive number", r.Eps)
 	}
-	for _, p := range params {
-		if p.Grad == nil {
-			continue
-		}
-		s := state(&r.v, p, func() *[]T { v := make([]T, p.Len()); return &v })
-		v := *s
-		for k, g := range p.Grad {
-			v[k] = rho*v[k] + (1-rho)*g*g
-			p.Grad[k] = g / (T(math.Sqrt(float64(v[k]))) + eps)
+	for _, l := range layers {
+		for _, p := range l.Params {
+			if p.Grad == nil {
+				continue
+			}
+			s := state(&r.v, p, func() *[]T { v := make([]T, p.Len()); return &v })
+			v := *s
+			for k, g := range p.Grad {
+				v[k] = rho*v[k] + (1-rho)*g*g
+				p.Grad[k] = g / (T(math.Sqrt(float64(v[k]))) + eps)
+			}
 		}
 	}
 	return nil

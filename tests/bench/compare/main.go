@@ -46,6 +46,7 @@ var targets = []target{
 	{name: "op chain per op / PyTorch", num: "BenchmarkOpChain", den: "BenchmarkOpChain-torch", max: 0.2, what: "≤ 0.2"},
 	{name: "I-MLE top-k / PyTorch", num: "BenchmarkIMLETopK", den: "BenchmarkIMLETopK-torch", max: 0.5, what: "≤ 0.5"},
 	{name: "tempered SMC / PyTorch", num: "BenchmarkTemperedSMC", den: "BenchmarkTemperedSMC-torch", max: 0.5, what: "≤ 0.5"},
+	{name: "K-FAC step / PyTorch", num: "BenchmarkKFACStep", den: "BenchmarkKFACStep-torch", max: 1.0, what: "≤ 1.0"},
 }
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([0-9.e+]+) ns/op`)
