@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/stochgrad/stochgrad/datasets"
 )
@@ -22,16 +21,6 @@ func barsData(t testing.TB, n int, rnd *rand.Rand) *mat.Dense {
 		t.Fatal(err)
 	}
 	return x
-}
-
-// meanLL returns the mean exact log-likelihood of the rows of x under m.
-func meanLL(t testing.TB, m *Machine, x *mat.Dense) float64 {
-	t.Helper()
-	ll, err := m.LogLikelihood(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stat.Mean(ll, nil)
 }
 
 func TestFromImagesRejectsGrey(t *testing.T) {
