@@ -42,18 +42,26 @@ func OrderFigure(rows []OrderRow) viz.Bar {
 	return b
 }
 
-// ResamplingFigures returns the offspring variance and the variance of
-// log Ẑ of each scheme.
+// ResamplingFigures returns the offspring variance of each scheme and
+// the variance of log Ẑ for each scheme and number of moves per stage.
 func ResamplingFigures(rows []ResampleRow) (offspring, logZ viz.Bar) {
 	offspring = viz.Bar{Title: "offspring variance per particle (one weight vector, ESS = K/2)", XLabel: "scheme", YLabel: "mean Var(N_i)"}
-	logZ = viz.Bar{Title: "variance of log Ẑ over runs (1-D Gaussian, 5 moves per stage)", XLabel: "scheme", YLabel: "Var(log Ẑ)"}
-	os, ls := viz.Series{Name: "offspring variance"}, viz.Series{Name: "Var(log Ẑ)"}
+	logZ = viz.Bar{Title: "variance of log Ẑ over runs (1-D Gaussian, resampling every stage)", XLabel: "scheme", YLabel: "Var(log Ẑ)"}
+	os := viz.Series{Name: "offspring variance"}
+	var ls []viz.Series
 	for _, r := range rows {
-		offspring.Labels = append(offspring.Labels, r.Scheme)
-		logZ.Labels = append(logZ.Labels, r.Scheme)
-		os.Y, ls.Y = append(os.Y, r.OffspringVar), append(ls.Y, r.LogZVar)
+		if r.Moves == rows[0].Moves {
+			offspring.Labels = append(offspring.Labels, r.Scheme)
+			logZ.Labels = append(logZ.Labels, r.Scheme)
+			os.Y = append(os.Y, r.OffspringVar)
+		}
+		name := fmt.Sprintf("%d moves per stage", r.Moves)
+		if len(ls) == 0 || ls[len(ls)-1].Name != name {
+			ls = append(ls, viz.Series{Name: name})
+		}
+		ls[len(ls)-1].Y = append(ls[len(ls)-1].Y, r.LogZVar)
 	}
-	offspring.Series, logZ.Series = []viz.Series{os}, []viz.Series{ls}
+	offspring.Series, logZ.Series = []viz.Series{os}, ls
 	return offspring, logZ
 }
 

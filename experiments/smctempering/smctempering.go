@@ -86,11 +86,13 @@ type OrderRow struct {
 	PostMean, PostMeanSE float64
 }
 
-// ResampleRow is one resampling scheme: the mean over particles of the
-// variance of the offspring counts for one fixed weight vector, and the
-// variance of log Ẑ over runs on the 1-D model with its standard error.
+// ResampleRow is one resampling scheme at one number of random-walk
+// moves per stage: the mean over particles of the variance of the
+// offspring counts for one fixed weight vector, and the variance of log Ẑ
+// over runs on the 1-D model with its standard error.
 type ResampleRow struct {
 	Scheme             string
+	Moves              int
 	OffspringVar       float64
 	LogZVar, LogZVarSE float64
 	ZRatio, ZRatioSE   float64
@@ -248,11 +250,17 @@ var Schemes = []struct {
 	R    smc.Resampler
 }{{"multinomial", smc.Multinomial{}}, {"residual", smc.Residual{}}, {"stratified", smc.Stratified{}}, {"systematic", smc.Systematic{}}}
 
+// ResampleMoves are the random-walk moves per stage of the resampling
+// comparison: with one move the resampling noise shows in log Ẑ, with five
+// the moves wash it out.
+var ResampleMoves = []int{1, 5}
+
 // Resampling compares the schemes: the offspring variance on the weights
 // of the first adaptive stage of the 1-D model (k prior particles
 // weighted to ESS k/2), and the variance of log Ẑ over runs of the
-// standard sampler with each scheme (k particles, 5 random-walk steps of
-// sd 0.3).
+// standard sampler with each scheme, k particles, resampling at every
+// stage (temperatures chosen to hold the ESS at 0.7·K) and ResampleMoves
+// random-walk moves per stage with the adapted scale.
 func Resampling(rnd *rand.Rand, k, runs, reps int) ([]ResampleRow, error) {
 	m := Normal1D()
 	x := m.draw(rnd, k)
@@ -276,21 +284,24 @@ func Resampling(rnd *rand.Rand, k, runs, reps int) ([]ResampleRow, error) {
 		w[i] /= s
 	}
 	var rows []ResampleRow
-	for _, sc := range Schemes {
-		r := ResampleRow{Scheme: sc.Name, OffspringVar: OffspringVariance(rnd, sc.R, w, reps)}
-		smp := smc.Sampler{Prior: m.Prior, LogLik: m.LogLik, Kernel: smc.RandomWalk{Steps: 5, StepSize: 0.3}, Resampler: sc.R}
-		var lz, ratio []float64
-		for range runs {
-			st, _, err := smp.Run(rnd, m.draw(rnd, k))
-			if err != nil {
-				return nil, fmt.Errorf("smctempering: %s resampling: %w", sc.Name, err)
+	for _, moves := range ResampleMoves {
+		for _, sc := range Schemes {
+			r := ResampleRow{Scheme: sc.Name, Moves: moves, OffspringVar: OffspringVariance(rnd, sc.R, w, reps)}
+			smp := smc.Sampler{Prior: m.Prior, LogLik: m.LogLik, Kernel: smc.RandomWalk{Steps: moves}, Resampler: sc.R,
+				ResampleESS: 1, Tempering: smc.Adaptive{Fraction: 0.7}}
+			var lz, ratio []float64
+			for range runs {
+				st, _, err := smp.Run(rnd, m.draw(rnd, k))
+				if err != nil {
+					return nil, fmt.Errorf("smctempering: %s resampling: %w", sc.Name, err)
+				}
+				lz = append(lz, st.LogZ-m.LogZ)
+				ratio = append(ratio, math.Exp(st.LogZ-m.LogZ))
 			}
-			lz = append(lz, st.LogZ-m.LogZ)
-			ratio = append(ratio, math.Exp(st.LogZ-m.LogZ))
+			r.LogZVar, r.LogZVarSE = varSE(lz)
+			r.ZRatio, r.ZRatioSE = meanSE(ratio)
+			rows = append(rows, r)
 		}
-		r.LogZVar, r.LogZVarSE = varSE(lz)
-		r.ZRatio, r.ZRatioSE = meanSE(ratio)
-		rows = append(rows, r)
 	}
 	return rows, nil
 }
