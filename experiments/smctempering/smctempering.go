@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stochgrad/stochgrad/toolkit/smc"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Config is one run of the whole study.
@@ -336,27 +337,13 @@ func OffspringVariance(rnd *rand.Rand, r smc.Resampler, w []float64, reps int) f
 
 // meanSE returns the mean of v and its standard error.
 func meanSE(v []float64) (mean, se float64) {
-	n := float64(len(v))
-	for _, x := range v {
-		mean += x / n
-	}
-	for _, x := range v {
-		se += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(se / (n - 1) / n)
+	mean, sd := stat.MeanStdDev(v, nil)
+	return mean, stat.StdErr(sd, float64(len(v)))
 }
 
 // varSE returns the sample variance of v and its standard error
-// √((m₄ − s⁴)/n), from the fourth central moment.
+// √((m₄ − m₂²)/n), from the central moments m₂ and m₄.
 func varSE(v []float64) (variance, se float64) {
-	n := float64(len(v))
-	mean, _ := meanSE(v)
-	var m2, m4 float64
-	for _, x := range v {
-		d := (x - mean) * (x - mean)
-		m2 += d / n
-		m4 += d * d / n
-	}
-	variance = m2 * n / (n - 1)
-	return variance, math.Sqrt(math.Max(m4-m2*m2, 0) / n)
+	m2, m4 := stat.Moment(2, v, nil), stat.Moment(4, v, nil)
+	return stat.Variance(v, nil), math.Sqrt(math.Max(m4-m2*m2, 0) / float64(len(v)))
 }
