@@ -77,14 +77,15 @@ type Config struct {
 	Seed  uint64
 }
 
-// Quick trains each of the nine objectives at k = 8 for 3 epochs on 2,000
-// training images and scores 200 test images with K = 200.
+// Quick trains six objectives at k = 8 (VAE, IWAE with and without DReG,
+// PIWAE, MIWAE, CIWAE) for 3 epochs on 1,200 training images and scores
+// 200 test images with K = 200.
 // Full trains each for at most 30 minutes (up to the paper's 3,280 epochs)
 // with the paper's schedule on all 50,000 images and scores the 10,000 test
 // images with K = 5000; its first three rows are Table 1's (VAE k=1,
 // IWAE k=5, IWAE k=50).
 var (
-	Quick = Config{Methods: Methods(8), Train: 2000, Test: 200, Epochs: 3, EvalAt: []int{1}, EvalK: 200, Seed: 1}
+	Quick = Config{Methods: quickMethods(), Train: 1200, Test: 200, Epochs: 3, EvalAt: []int{1}, EvalK: 200, Seed: 1}
 	Full  = Config{
 		Methods: append([]Method{
 			{"VAE (k=1)", vi.ELBO{K: 1}}, {"IWAE (k=5)", vi.IWAE{K: 5}}, {"IWAE (k=50)", vi.IWAE{K: 50}},
@@ -92,6 +93,13 @@ var (
 		Epochs: 3280, Minutes: 30, PaperSchedule: true, EvalK: 5000, Seed: 1,
 	}
 )
+
+// quickMethods are Methods(8) less the DReG variants of PIWAE, MIWAE and
+// CIWAE.
+func quickMethods() []Method {
+	ms := Methods(8)
+	return []Method{ms[0], ms[1], ms[2], ms[3], ms[5], ms[7]}
+}
 
 // Table1 holds the IWAE paper's held-out log-likelihoods for one
 // stochastic layer after 3,280 epochs (Burda et al. 2016, Table 1), by
