@@ -25,6 +25,7 @@ import (
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 	"github.com/stochgrad/stochgrad/toolkit/optim"
 	"github.com/stochgrad/stochgrad/toolkit/solvers"
+	"github.com/stochgrad/stochgrad/viz"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -76,11 +77,13 @@ func names(ms []Method) []string {
 // chosen by a value.
 type Method struct {
 	Name string
+	// Key names the method in RESULT lines: lower case, no spaces.
+	Key string
 	// Subset says that the latent code is the 20×20 code of 10-subsets
 	// (models.NewSubsetVAE) rather than 20 categoricals of 10 classes.
 	Subset bool
-	// Paper is the negative ELBO of Jang et al.'s Table 2 (NaN if the
-	// paper has no such row).
+	// Paper is the negative ELBO of Jang et al.'s Table 2, zero if the
+	// paper has no such row.
 	Paper float64
 	// New returns a fresh estimator (estimators with state, such as
 	// AIMLE's β or REBAR's η, start alike in every run) and the
@@ -155,32 +158,32 @@ func none(e estimators.Estimator[float32]) func(*rand.Rand) (estimators.Estimato
 // each has a leave-one-out baseline; every other estimator draws 1, as in
 // the paper. MuProp (107.0 in the paper) is not implemented in stochgrad.
 var Categorical = []Method{
-	{Name: "score function (LOO, S=2)", Paper: 110.6,
+	{Name: "score function (LOO, S=2)", Key: "sf_loo", Paper: 110.6,
 		New: none(estimators.ScoreFunction[float32]{Samples: 2, Baseline: estimators.LeaveOneOut{}})},
-	{Name: "straight-through", Paper: 110.9, New: none(estimators.StraightThrough[float32]{})},
-	{Name: "Gumbel-Softmax", Paper: 101.5,
+	{Name: "straight-through", Key: "st", Paper: 110.9, New: none(estimators.StraightThrough[float32]{})},
+	{Name: "Gumbel-Softmax", Key: "gumbel_softmax", Paper: 101.5,
 		New: func(*rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			return &annealed{schedule: jangSchedule()}, nil
 		}},
-	{Name: "ST Gumbel-Softmax", Paper: 107.8,
+	{Name: "ST Gumbel-Softmax", Key: "st_gumbel_softmax", Paper: 107.8,
 		New: func(*rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			return &annealed{gs: estimators.GumbelSoftmax[float32]{Hard: true}, schedule: jangSchedule()}, nil
 		}},
-	{Name: "REBAR", Paper: math.NaN(),
+	{Name: "REBAR", Key: "rebar",
 		New: func(*rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			r := estimators.NewREBAR[float32](1)
 			return r, []*ad.Tensor[float32]{r.Eta, r.LogTemperature}
 		}},
-	{Name: "RELAX", Paper: math.NaN(),
+	{Name: "RELAX", Key: "relax",
 		New: func(rnd *rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			r := estimators.NewREBAR[float32](1)
 			critic := nn.NewMLP[float32](rnd, []int{Groups * Classes, 64, 1}, nil)
 			return estimators.RELAX[float32]{Eta: r.Eta, LogTemperature: r.LogTemperature, Residual: perExampleCritic(critic)},
 				append([]*ad.Tensor[float32]{r.Eta, r.LogTemperature}, critic.Params()...)
 		}},
-	{Name: "I-MLE", Paper: math.NaN(),
+	{Name: "I-MLE", Key: "imle",
 		New: none(imle(solvers.Argmax[float32]{}, distributions.StandardGumbel[float32]{}, 1, false, 0))},
-	{Name: "AIMLE", Paper: math.NaN(),
+	{Name: "AIMLE", Key: "aimle",
 		New: func(*rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			return imle(solvers.Argmax[float32]{}, distributions.StandardGumbel[float32]{}, 1, true, 1), nil
 		}},
@@ -189,11 +192,11 @@ var Categorical = []Method{
 // Subset are the rows of the k-subset VAE: I-MLE and AIMLE over top-k with
 // Sum-of-Gamma noise, and the score function.
 var Subset = []Method{
-	{Name: "subset: score function (LOO, S=2)", Subset: true, Paper: math.NaN(),
+	{Name: "subset: score function (LOO, S=2)", Key: "subset_sf_loo", Subset: true,
 		New: none(estimators.ScoreFunction[float32]{Samples: 2, Baseline: estimators.LeaveOneOut{}})},
-	{Name: "subset: I-MLE", Subset: true, Paper: math.NaN(),
+	{Name: "subset: I-MLE", Key: "subset_imle", Subset: true,
 		New: none(imle(solvers.TopK[float32]{K: SubsetK}, sumOfGamma(), 1, false, 0))},
-	{Name: "subset: AIMLE", Subset: true, Paper: math.NaN(),
+	{Name: "subset: AIMLE", Key: "subset_aimle", Subset: true,
 		New: func(*rand.Rand) (estimators.Estimator[float32], []*ad.Tensor[float32]) {
 			return imle(solvers.TopK[float32]{K: SubsetK}, sumOfGamma(), 1, true, SubsetK), nil
 		}},
@@ -201,9 +204,9 @@ var Subset = []Method{
 
 // Row is one method's result.
 type Row struct {
-	Method string
-	Subset bool
-	Paper  float64
+	Method, Key string
+	Subset      bool
+	Paper       float64
 	// Initial is the untrained model's test negative ELBO and NegELBO the
 	// trained one's, in nats per image, each with its standard error over
 	// the test images; PerImage holds the trained model's per-image values
@@ -309,7 +312,7 @@ func runOne(cfg Config, m Method, train, test *datasets.Images) (Row, error) {
 		lr = 1e-3
 	}
 	v := newModel(cfg, m.Subset)
-	row := Row{Method: m.Name, Subset: m.Subset, Paper: m.Paper}
+	row := Row{Method: m.Name, Key: m.Key, Subset: m.Subset, Paper: m.Paper}
 	row.Initial, row.InitialSE, _ = Evaluate(rand.New(rand.NewPCG(cfg.Seed, 3)), v, test, cfg.EvalSamples)
 	est, extra := m.New(rand.New(rand.NewPCG(cfg.Seed, 4)))
 	var buf []float32
@@ -398,8 +401,12 @@ func Evaluate(rnd *rand.Rand, v *models.LatentVAE[float32], im *datasets.Images,
 	return m, se, per
 }
 
-// meanSE returns the mean of x and its standard error.
+// meanSE returns the mean of x and its standard error (zero for fewer
+// than two values, so that results stay JSON-encodable).
 func meanSE(x []float64) (m, se float64) {
+	if len(x) < 2 {
+		return stat.Mean(x, nil), 0
+	}
 	m, sd := stat.MeanStdDev(x, nil)
 	return m, sd / math.Sqrt(float64(len(x)))
 }
@@ -416,4 +423,28 @@ func PairedDifference(a, b Row) (d, se float64) {
 		diff[i] = a.PerImage[i] - b.PerImage[i]
 	}
 	return meanSE(diff)
+}
+
+// Figures returns the test negative ELBO of each row beside Jang et al.'s
+// (a bar chart), and each row's training negative ELBO estimate per epoch.
+func Figures(rows []Row) (table viz.Bar, curves viz.Line) {
+	table = viz.Bar{Title: "test negative ELBO on binarised MNIST (nats per image)", YLabel: "−ELBO"}
+	ours, paper := viz.Series{Name: "stochgrad (this run)"}, viz.Series{Name: "Jang et al. 2017, Table 2"}
+	curves = viz.Line{Title: "training negative ELBO estimate per epoch", XLabel: "epoch", YLabel: "−ELBO (nats per image)"}
+	for _, r := range rows {
+		table.Labels = append(table.Labels, r.Method)
+		ours.Y = append(ours.Y, r.NegELBO)
+		p := math.NaN() // a gap
+		if r.Paper != 0 {
+			p = r.Paper
+		}
+		paper.Y = append(paper.Y, p)
+		s := viz.Series{Name: r.Method}
+		for e, v := range r.Train {
+			s.X, s.Y = append(s.X, float64(e+1)), append(s.Y, v)
+		}
+		curves.Series = append(curves.Series, s)
+	}
+	table.Series = []viz.Series{ours, paper}
+	return table, curves
 }
