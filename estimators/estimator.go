@@ -188,7 +188,7 @@ func reduceTo[T ad.Float](op string, t *ad.Tensor[T], shape []int) *ad.Tensor[T]
 	return ad.Sum(t, axes...)
 }
 
-// logits returns the logits of a Bernoulli or categorical distribution
+// logitsOf returns the logits of a Bernoulli or categorical distribution
 // (value or pointer) and which of the two p is.
 func logitsOf[T ad.Float](p distributions.Sampler[T]) (l *ad.Tensor[T], bernoulli, ok bool) {
 	switch d := p.(type) {

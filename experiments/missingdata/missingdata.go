@@ -12,6 +12,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/stochgrad/stochgrad/datasets"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/missing"
@@ -178,14 +180,8 @@ func rmse(imputed *missing.Data, truth []float64) (float64, float64) {
 
 // meanSE returns the mean of v and its standard error.
 func meanSE(v []float64) (mean, se float64) {
-	n := float64(len(v))
-	for _, x := range v {
-		mean += x / n
-	}
-	for _, x := range v {
-		se += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(se / (n - 1) / n)
+	mean, sd := stat.MeanStdDev(v, nil)
+	return mean, sd / math.Sqrt(float64(len(v)))
 }
 
 // Figures returns the held-out log-likelihood and the imputation error

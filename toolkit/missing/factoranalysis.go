@@ -136,12 +136,13 @@ func (m *FactorAnalysis) Conditional(x []float64, j int) (mean, variance float64
 	if err != nil {
 		return 0, 0, err
 	}
-	return conditional(inv, m.Mu.Data, x, j)
+	mean, variance = conditional(inv, m.Mu.Data, x, j)
+	return mean, variance, nil
 }
 
 // conditional is x_j | x_{−j} under N(μ, P⁻¹): variance 1/P_jj and mean
 // μ_j − Σ_{k≠j} P_jk (x_k − μ_k)/P_jj.
-func conditional(prec mat.Symmetric, mu, x []float64, j int) (mean, variance float64, err error) {
+func conditional(prec mat.Symmetric, mu, x []float64, j int) (mean, variance float64) {
 	pjj := prec.At(j, j)
 	s := 0.0
 	for k, v := range x {
@@ -149,7 +150,7 @@ func conditional(prec mat.Symmetric, mu, x []float64, j int) (mean, variance flo
 			s += prec.At(j, k) * (v - mu[k])
 		}
 	}
-	return mu[j] - s/pjj, 1 / pjj, nil
+	return mu[j] - s/pjj, 1 / pjj
 }
 
 // Posterior returns the exact distribution of the coordinates of x that

@@ -89,7 +89,7 @@ func (e ExactConditionals) Forward(x *ad.Tensor[float64], dims []int) (mean, log
 	m, d := x.Dim(0), x.Dim(1)
 	mu, ls := make([]float64, m), make([]float64, m)
 	for r, j := range dims {
-		mean, v, _ := conditional(prec, e.Model.Mu.Data, x.Data[r*d:(r+1)*d], j)
+		mean, v := conditional(prec, e.Model.Mu.Data, x.Data[r*d:(r+1)*d], j)
 		mu[r], ls[r] = mean, 0.5*math.Log(v)
 	}
 	return ad.New(mu, m), ad.New(ls, m)
