@@ -1,6 +1,6 @@
 module github.com/stochgrad/stochgrad
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/go-echarts/go-echarts/v2 v2.6.7
@@ -25,6 +25,7 @@ require (
 	golang.org/x/exp v0.0.0-20241009180824-f66d83c29e7c // indirect
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
 )

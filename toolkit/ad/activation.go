@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/stochgrad/stochgrad/internal/par"
+	"github.com/stochgrad/stochgrad/internal/vec32"
 )
 
 // sigmoid is the logistic function, computed without overflow.
@@ -62,11 +63,7 @@ func Softplus[T Float](a *Tensor[T]) *Tensor[T] {
 
 // Tanh returns the hyperbolic tangent of a.
 func Tanh[T Float](a *Tensor[T]) *Tensor[T] {
-	return unary("Tanh", a, func(y, x []T) {
-		for i := range y {
-			y[i] = tanhT(x[i])
-		}
-	}, func(ga, g, _, y []T) {
+	return unary("Tanh", a, tanhSlice[T], func(ga, g, _, y []T) {
 		for i := range ga {
 			ga[i] += g[i] * (1 - y[i]*y[i])
 		}
@@ -215,28 +212,50 @@ func bce[T Float](op string, logits, targets *Tensor[T], sign T) *Tensor[T] {
 func bceRange[T Float](z, sig, x, t []T, sign T, lo, hi int) {
 	n := len(t)
 	for o := lo; o < hi; o += n {
-		zb, xb := z[o:o+n], x[o:o+n]
-		for i, v := range xb {
-			if v-v != 0 { // ±Inf or NaN
-				zb[i] = sign * bceInf(v, t[i])
-				if sig != nil {
-					sig[o+i] = sigmoidT(v)
-				}
-				continue
+		var sb []T
+		if sig != nil {
+			sb = sig[o : o+n]
+		}
+		if !is32[T]() {
+			bceBlock(z[o:o+n], sb, x[o:o+n], t, sign)
+			continue
+		}
+		z32, s32, x32, t32 := f32(z[o:o+n]), f32(sb), f32(x[o:o+n]), f32(t)
+		for i := 0; i < n; {
+			if vec32.Enabled {
+				i += vec32.BCE(z32[i:], chunk(s32, i, n), x32[i:], t32[i:], float32(sign))
 			}
-			a := v
-			if a < 0 {
-				a = -a
-			}
-			e := expT(-a)
-			zb[i] = sign * (max(v, 0) - v*t[i] + log1pT(e))
+			// A block with a non-finite logit, or the tail.
+			end := min(i+8, n)
+			bceBlock(z32[i:end], chunk(s32, i, end), x32[i:end], t32[i:end], float32(sign))
+			i = end
+		}
+	}
+}
+
+// bceBlock is bceRange's scalar loop over one block of logits x with
+// targets t.
+func bceBlock[T Float](z, sig, x, t []T, sign T) {
+	for i, v := range x {
+		if v-v != 0 { // ±Inf or NaN
+			z[i] = sign * bceInf(v, t[i])
 			if sig != nil {
-				s := 1 / (1 + e)
-				if v < 0 {
-					s = e * s
-				}
-				sig[o+i] = s
+				sig[i] = sigmoidT(v)
 			}
+			continue
+		}
+		a := v
+		if a < 0 {
+			a = -a
+		}
+		e := expT(-a)
+		z[i] = sign * (max(v, 0) - v*t[i] + log1pT(e))
+		if sig != nil {
+			s := 1 / (1 + e)
+			if v < 0 {
+				s = e * s
+			}
+			sig[i] = s
 		}
 	}
 }

@@ -348,11 +348,7 @@ func Neg[T Float](a *Tensor[T]) *Tensor[T] {
 
 // Exp returns eᵃ.
 func Exp[T Float](a *Tensor[T]) *Tensor[T] {
-	return unary("Exp", a, func(y, x []T) {
-		for i := range y {
-			y[i] = expT(x[i])
-		}
-	}, func(ga, g, _, y []T) {
+	return unary("Exp", a, expSlice[T], func(ga, g, _, y []T) {
 		for i := range ga {
 			ga[i] += g[i] * y[i]
 		}

@@ -3,6 +3,8 @@ package ad
 import (
 	"math"
 	"unsafe"
+
+	"github.com/stochgrad/stochgrad/internal/vec32"
 )
 
 // float32 data gets float32 elementary functions here: the float64 routines
@@ -55,12 +57,53 @@ func log1pT[T Float](e T) T {
 	return T(math.Log1p(float64(e)))
 }
 
-// tanhT is the hyperbolic tangent in T's precision.
-func tanhT[T Float](x T) T {
-	if is32[T]() {
-		return T(tanh32(float32(x)))
+// expSlice sets y[i] = eˣ⁽ⁱ⁾, eight float32 lanes at a time where the CPU
+// has AVX2 and FMA (internal/vec32).
+func expSlice[T Float](y, x []T) {
+	if !is32[T]() {
+		for i, v := range x {
+			y[i] = T(math.Exp(float64(v)))
+		}
+		return
 	}
-	return T(math.Tanh(float64(x)))
+	y32, x32 := f32(y[:len(x)]), f32(x)
+	for i := 0; i < len(x32); {
+		if vec32.Enabled {
+			i += vec32.Exp(y32[i:], x32[i:])
+		}
+		// A block with a lane outside the kernel's range, or the tail.
+		for end := min(i+8, len(x32)); i < end; i++ {
+			y32[i] = exp32(x32[i])
+		}
+	}
+}
+
+// tanhSlice sets y[i] = tanh x[i], eight float32 lanes at a time where the
+// CPU has AVX2 and FMA.
+func tanhSlice[T Float](y, x []T) {
+	if !is32[T]() {
+		for i, v := range x {
+			y[i] = T(math.Tanh(float64(v)))
+		}
+		return
+	}
+	y32, x32 := f32(y[:len(x)]), f32(x)
+	for i := 0; i < len(x32); {
+		if vec32.Enabled {
+			i += vec32.Tanh(y32[i:], x32[i:])
+		}
+		for end := min(i+8, len(x32)); i < end; i++ {
+			y32[i] = tanh32(x32[i])
+		}
+	}
+}
+
+// f32 views a []T that holds float32 as []float32.
+func f32[T Float](s []T) []float32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }

@@ -260,11 +260,13 @@ func softmaxRow[T Float](dst, row []T) {
 	for _, v := range row {
 		m = max(m, v)
 	}
-	var s T
 	dst = dst[:len(row)]
 	for j, v := range row {
-		e := expT(v - m)
-		dst[j] = e
+		dst[j] = v - m
+	}
+	expSlice(dst, dst)
+	var s T
+	for _, e := range dst {
 		s += e
 	}
 	inv := 1 / s

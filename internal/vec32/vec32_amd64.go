@@ -1,0 +1,27 @@
+//go:build !purego
+
+package vec32
+
+import "golang.org/x/sys/cpu"
+
+var enabled = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// Exp sets dst[i] = eˢʳᶜ⁽ⁱ⁾ for src in (−87, 88), the range where the result
+// is a normal float32. len(dst) must be at least len(src).
+//
+//go:noescape
+func Exp(dst, src []float32) int
+
+// Tanh sets dst[i] = tanh src[i] for src not NaN. len(dst) must be at least
+// len(src).
+//
+//go:noescape
+func Tanh(dst, src []float32) int
+
+// BCE sets z[i] = sign·(max(x, 0) − x·t + log(1 + e^−|x|)), the binary
+// cross-entropy of logits x[i] against targets t[i], and, unless sig is
+// nil, sig[i] = σ(x[i]), for finite x. z, t and a non-nil sig must be at
+// least as long as x.
+//
+//go:noescape
+func BCE(z, sig, x, t []float32, sign float32) int
