@@ -1,9 +1,10 @@
 // Package vec32 holds AVX2+FMA kernels over float32 slices for the
-// elementary functions that dominate a model's elementwise work: the
-// exponential, tanh and the fused binary cross-entropy with logits. They
-// compute eight lanes at a time with the Cephes polynomials of toolkit/ad's
-// scalar exp32, log1p01 and tanh32, and agree with them to a unit in the
-// last place or two.
+// elementwise work that dominates a model's training step: the
+// exponential, tanh, the fused binary cross-entropy with logits, and the
+// Adam update. They compute eight lanes at a time; the elementary functions
+// use the Cephes polynomials of toolkit/ad's scalar exp32, log1p01 and
+// tanh32 and agree with them to a unit in the last place or two, and Adam
+// matches its scalar loop to the bit.
 //
 // Each kernel works through its input in blocks of eight and stops at the
 // first block holding a lane outside its range (or a NaN), or when fewer
@@ -19,3 +20,9 @@ package vec32
 // Enabled reports whether the kernels run on this machine. Tests turn it
 // off to exercise the scalar paths.
 var Enabled = enabled
+
+// AdamConsts are the constants of one Adam step over a parameter, in the
+// layout the Adam kernel reads.
+type AdamConsts struct {
+	Step, B1, B2, C1, C2, Eps, InvBC2 float32
+}

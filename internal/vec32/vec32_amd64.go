@@ -25,3 +25,13 @@ func Tanh(dst, src []float32) int
 //
 //go:noescape
 func BCE(z, sig, x, t []float32, sign float32) int
+
+// Adam updates the first and second moments m, v from gradients g and
+// steps the parameters d, all of g's length at least, as the scalar loop
+//
+//	m = B1·m + C1·g; v = B2·v + C2·g·g; d −= Step·m / (√v·InvBC2 + Eps)
+//
+// does, to the bit (no fused multiply-adds). It stops only at the tail.
+//
+//go:noescape
+func Adam(d, g, m, v []float32, c *AdamConsts) int

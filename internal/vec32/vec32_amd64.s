@@ -199,6 +199,58 @@ tanhdone:
 	RET
 
 
+// func Adam(d, g, m, v []float32, c *AdamConsts) int
+//
+// The moments' updates and the step in the scalar loop's order of
+// operations, without fused multiply-adds, so that the results are the
+// scalar loop's to the bit.
+TEXT ·Adam(SB), NOSPLIT, $0-112
+	MOVQ         d_base+0(FP), DI
+	MOVQ         g_base+24(FP), SI
+	MOVQ         g_len+32(FP), CX
+	MOVQ         m_base+48(FP), R8
+	MOVQ         v_base+72(FP), R9
+	MOVQ         c+96(FP), R10
+	VBROADCASTSS 0(R10), Y8  // step
+	VBROADCASTSS 4(R10), Y9  // β1
+	VBROADCASTSS 8(R10), Y10 // β2
+	VBROADCASTSS 12(R10), Y11 // 1 − β1
+	VBROADCASTSS 16(R10), Y12 // 1 − β2
+	VBROADCASTSS 20(R10), Y13 // ε
+	VBROADCASTSS 24(R10), Y14 // 1/bias correction of the second moment
+	XORQ         AX, AX
+
+adamloop:
+	MOVQ    CX, DX
+	SUBQ    AX, DX
+	CMPQ    DX, $8
+	JLT     adamdone
+	VMOVUPS (SI)(AX*4), Y0 // g
+	VMULPS  (R8)(AX*4), Y9, Y1
+	VMULPS  Y0, Y11, Y2
+	VADDPS  Y2, Y1, Y1 // m = β1·m + (1 − β1)·g
+	VMULPS  (R9)(AX*4), Y10, Y3
+	VMULPS  Y0, Y12, Y4
+	VMULPS  Y0, Y4, Y4
+	VADDPS  Y4, Y3, Y3 // v = β2·v + (1 − β2)·g·g
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS Y3, (R9)(AX*4)
+	VSQRTPS Y3, Y5
+	VMULPS  Y14, Y5, Y5
+	VADDPS  Y13, Y5, Y5 // √v/bc2 + ε
+	VMULPS  Y1, Y8, Y6
+	VDIVPS  Y5, Y6, Y6 // step·m / (…)
+	VMOVUPS (DI)(AX*4), Y7
+	VSUBPS  Y6, Y7, Y7
+	VMOVUPS Y7, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     adamloop
+
+adamdone:
+	VZEROUPPER
+	MOVQ AX, ret+104(FP)
+	RET
+
 DATA clog2e<>+0(SB)/4, $0x3fb8aa3b
 DATA clog2e<>+4(SB)/4, $0x3fb8aa3b
 DATA clog2e<>+8(SB)/4, $0x3fb8aa3b

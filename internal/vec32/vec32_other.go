@@ -12,3 +12,6 @@ func Tanh(dst, src []float32) int { return 0 }
 
 // BCE writes nothing: there is no kernel for this machine.
 func BCE(z, sig, x, t []float32, sign float32) int { return 0 }
+
+// Adam writes nothing: there is no kernel for this machine.
+func Adam(d, g, m, v []float32, c *AdamConsts) int { return 0 }

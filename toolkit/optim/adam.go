@@ -3,8 +3,10 @@ package optim
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/stochgrad/stochgrad/internal/par"
+	"github.com/stochgrad/stochgrad/internal/vec32"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -96,6 +98,11 @@ func (o *Adam[T]) Step(params []*ad.Tensor[T]) error {
 	return nil
 }
 
+// f32 views a []T that holds float32 as []float32.
+func f32[T ad.Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
 // adamUpdate holds the constants of one parameter's Adam step.
 type adamUpdate[T ad.Float] struct {
 	step, b1, b2, eps, decay, invBC2 T
@@ -111,7 +118,14 @@ func (u adamUpdate[T]) apply(d, g, m, v []T) {
 			d[k] *= u.decay
 		}
 	}
-	for k, gk := range g {
+	k0 := 0
+	if vec32.Enabled && unsafe.Sizeof(c1) == 4 && len(g) >= 8 {
+		c := vec32.AdamConsts{Step: float32(u.step), B1: float32(u.b1), B2: float32(u.b2),
+			C1: float32(c1), C2: float32(c2), Eps: float32(u.eps), InvBC2: float32(u.invBC2)}
+		k0 = vec32.Adam(f32(d), f32(g), f32(m), f32(v), &c)
+	}
+	for k := k0; k < len(g); k++ {
+		gk := g[k]
 		mk := u.b1*m[k] + c1*gk
 		vk := u.b2*v[k] + c2*gk*gk
 		m[k], v[k] = mk, vk

@@ -1,0 +1,49 @@
+package vec32
+
+import (
+	"math"
+	"testing"
+)
+
+// TestKernelsStopAtTheFirstBlockTheyCannotDo checks the contract the
+// callers rely on: whole blocks of eight, up to the first block with a lane
+// out of range, never the tail.
+func TestKernelsStopAtTheFirstBlockTheyCannotDo(t *testing.T) {
+	if !Enabled {
+		t.Skip("no AVX2+FMA on this machine")
+	}
+	x := make([]float32, 43)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	dst, sig, tg := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
+	if n := Exp(dst, x); n != 40 {
+		t.Errorf("Exp on finite input wrote %d, want 40 (the tail is the caller's)", n)
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		name string
+		bad  float32
+		f    func() int
+	}{
+		{"Exp", 90, func() int { return Exp(dst, x) }},
+		{"Exp", nan, func() int { return Exp(dst, x) }},
+		{"Tanh", nan, func() int { return Tanh(dst, x) }},
+		{"BCE", inf, func() int { return BCE(dst, sig, x, tg, 1) }},
+		{"BCE", nan, func() int { return BCE(dst, nil, x, tg, -1) }},
+	} {
+		saved := x[19]
+		x[19] = c.bad
+		if n := c.f(); n != 16 {
+			t.Errorf("%s with %v at 19 wrote %d, want 16", c.name, c.bad, n)
+		}
+		x[19] = saved
+	}
+	if n := Tanh(dst, x); n != 40 {
+		t.Errorf("Tanh wrote %d, want 40", n)
+	}
+	d, m, v := make([]float32, 13), make([]float32, 13), make([]float32, 13)
+	if n := Adam(d, x[:13], m, v, &AdamConsts{Step: 1, B1: 0.9, B2: 0.999, C1: 0.1, C2: 0.001, Eps: 1e-8, InvBC2: 1}); n != 8 {
+		t.Errorf("Adam on 13 wrote %d, want 8", n)
+	}
+}
