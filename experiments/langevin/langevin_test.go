@@ -159,3 +159,19 @@ func TestDropoutMask(t *testing.T) {
 		t.Errorf("mask mean %v (z = %.1f)", s/n, z)
 	}
 }
+
+// Full mode's network, with batch normalisation and dropout, trains with
+// every optimiser (here tiny: three epochs on 1 000 images) to well below
+// chance.
+func TestRunOptimizersBatchNormDropout(t *testing.T) {
+	cfg := OptConfig{Train: 1000, Test: 500, Widths: []int{784, 32, 32, 10}, InputDropout: 0.2, Dropout: 0.5, BatchNorm: true,
+		Batch: 50, Epochs: 3, L: 5, SGDLR: 0.05, AdamLR: 1e-3, Gamma: 0.03, InnerLR: 0.3, OuterLR: 0.3, Seed: 1}
+	cs, err := RunOptimizers(cfg)
+	skipWithoutData(t, err)
+	for _, c := range cs {
+		t.Logf("%-16s test error %v", c.Method, c.TestError)
+		if !(c.Final() < 60) {
+			t.Errorf("%s: test error %v%%", c.Method, c.Final())
+		}
+	}
+}
