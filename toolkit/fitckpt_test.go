@@ -2,6 +2,7 @@ package toolkit
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -219,5 +220,42 @@ func TestCheckpointFile(t *testing.T) {
 	}
 	if _, err := os.Stat(a); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Uncache left the checkpoint: %v", err)
+	}
+}
+
+// TestFitNaNRestoresOptimizerState checks that after a NaN the optimizer's
+// state, like the parameters, is that of the last good checkpoint, so that
+// training can go on from there.
+func TestFitNaNRestoresOptimizerState(t *testing.T) {
+	run := func(steps, nanAt int) ([]float64, []*ad.Tensor[float64], error) {
+		w := ad.Param(ad.New([]float64{1, -2}, 2))
+		adam := &optim.Adam[float64]{LR: 0.1}
+		f := Fit[float64]{
+			Steps: steps, Model: nn.ParamList[float64]{w}, Quiet: true, CheckpointEvery: 5, Optimizer: adam,
+			Loss: func(step int) *ad.Tensor[float64] {
+				if step == nanAt {
+					return ad.MulScalar(ad.Sum(w), math.NaN())
+				}
+				return ad.Sum(ad.Square(ad.AddScalar(w, float64(step))))
+			},
+		}
+		_, err := f.Run()
+		return w.Data, adam.State([]*ad.Tensor[float64]{w}), err
+	}
+	w5, s5, err := run(5, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, s, err := run(20, 8)
+	if err == nil {
+		t.Fatal("no error at the NaN")
+	}
+	if !slices.Equal(w, w5) {
+		t.Errorf("parameters %v, want those of step 5 %v", w, w5)
+	}
+	for i := range s {
+		if !slices.Equal(s[i].Data, s5[i].Data) {
+			t.Errorf("optimizer state %d is %v, want that of step 5 %v", i, s[i].Data, s5[i].Data)
+		}
 	}
 }
