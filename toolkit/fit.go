@@ -18,8 +18,11 @@ import (
 // lets Optimizer update Model's parameters, while a live chart and progress
 // bar (viz.Live) show the loss. A NaN or infinite loss, gradient or updated
 // parameter stops the loop with an error naming the step and the quantity,
-// and the parameters are restored from the last good checkpoint; the
-// checkpoint file only ever receives finite parameters.
+// and the parameters and the optimizer's state are restored from the last
+// good checkpoint; the checkpoint file only ever receives finite
+// parameters. With a Checkpoint file and Resume, a run that was killed
+// continues from its last checkpoint and ends as an uninterrupted one would.
+// The zero values of the checkpoint fields keep checkpoints in memory only.
 type Fit[T ad.Float] struct {
 	// Title labels the progress view.
 	Title string
