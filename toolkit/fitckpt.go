@@ -124,7 +124,10 @@ func decodeFitState(data []byte) (*fitState, error) {
 		s.history[i] = math.Float64frombits(u64())
 	}
 	ns := u32()
-	for range min(ns, uint32(len(r))) {
+	if uint64(ns) > uint64(len(r))/8 { // each source takes at least its length
+		return nil, errTruncated
+	}
+	for range ns {
 		s.sources = append(s.sources, str())
 	}
 	s.params, s.state = str(), str()
