@@ -181,9 +181,26 @@ func cachePath(name string, settings any, typ reflect.Type, compute any) (string
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%t\x00", name, s, Quick())
-	writeType(h, typ, map[reflect.Type]bool{})
+	if typ != nil {
+		writeType(h, typ, map[reflect.Type]bool{})
+	}
 	fmt.Fprintf(h, "\x00%s\x00%s", funcSource(compute), moduleSum())
 	return filepath.Join(nameDir(name), hex.EncodeToString(h.Sum(nil))[:32]+".json"), nil
+}
+
+// CheckpointFile returns the path of a Fit checkpoint for the computation
+// that Cached(name, settings, compute) would run, so that a long Fit inside
+// compute, with Checkpoint set to it and Resume on, continues where a killed
+// kernel or an error left it rather than starting afresh. The path is keyed
+// as Cached's entry is (name, settings, mode, compute's source, the module's
+// sources) except for the result type: a change that makes Cached recompute
+// also starts a new checkpoint. Uncache and ClearCache remove it.
+func CheckpointFile(name string, settings any, compute any) (string, error) {
+	p, err := cachePath(name, settings, nil, compute)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(p, ".json") + ".fitckpt", nil
 }
 
 // writeType writes a description of t to h: its name and the structure

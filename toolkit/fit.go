@@ -3,6 +3,7 @@ package toolkit
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,8 +18,11 @@ import (
 // lets Optimizer update Model's parameters, while a live chart and progress
 // bar (viz.Live) show the loss. A NaN or infinite loss, gradient or updated
 // parameter stops the loop with an error naming the step and the quantity,
-// and the parameters are restored from the last good checkpoint; the
-// checkpoint file only ever receives finite parameters.
+// and the parameters and the optimizer's state are restored from the last
+// good checkpoint; the checkpoint file only ever receives finite
+// parameters. With a Checkpoint file and Resume, a run that was killed
+// continues from its last checkpoint and ends as an uninterrupted one would.
+// The zero values of the checkpoint fields keep checkpoints in memory only.
 type Fit[T ad.Float] struct {
 	// Title labels the progress view.
 	Title string
@@ -35,12 +39,27 @@ type Fit[T ad.Float] struct {
 	// gradient estimator, its Surrogate (whose own value means nothing)
 	// and its Value, est.Surrogate, float64(est.Value).
 	Objective func(step int) (surrogate *ad.Tensor[T], value float64)
-	// Checkpoint is a file that receives the parameters every
-	// CheckpointEvery steps and at the end; empty means checkpoints are
-	// kept in memory only.
+	// Checkpoint is a file that receives, every CheckpointEvery steps and
+	// at the end, everything a resumed run needs: the parameters, the
+	// optimizer's state (optim.Stateful: Adam's moments and step counts,
+	// SGD's momentum), the steps done and their history, and the state of
+	// Sources. LoadFitted reads the parameters back. Empty means
+	// checkpoints are kept in memory only, to restore after a NaN.
 	Checkpoint string
 	// CheckpointEvery is the checkpoint interval; zero means Steps/10.
 	CheckpointEvery int
+	// Resume, with a Checkpoint that exists, continues the run it holds:
+	// a run stopped after any checkpoint and resumed ends bit-identical to
+	// an uninterrupted one, provided Loss draws its randomness from
+	// Sources or from its step and keeps no other state across steps. A
+	// checkpoint that is damaged or was written by another model, another
+	// optimizer type or with more steps is an error; a missing one starts
+	// afresh. Resume needs an optim.Stateful optimizer.
+	Resume bool
+	// Sources are the random sources Loss or Objective draws from, such as
+	// the *rand.PCG under their *rand.Rand; checkpoints save their state
+	// and Resume restores it.
+	Sources []Source
 	// Quiet turns the progress view off.
 	Quiet bool
 }
@@ -83,20 +102,48 @@ func (f *Fit[T]) Run() (History, error) {
 		}
 	}
 	params := nn.Collect(f.Model)
+	stateful, _ := opt.(optim.Stateful[T])
+	start := 0
+	if f.Resume && f.Checkpoint != "" {
+		if stateful == nil {
+			return h, fmt.Errorf("toolkit: %s: Resume needs an optimizer that implements optim.Stateful; %T does not", f.name(), opt)
+		}
+		var err error
+		start, h, err = f.resume(params, stateful)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return History{}, fmt.Errorf("toolkit: %s: cannot resume from checkpoint %s: %w (delete it to start afresh)", f.name(), f.Checkpoint, err)
+		}
+	}
 	good := snapshot(params)
+	var goodState [][]T
+	if stateful != nil {
+		goodState = snapshot(stateful.State(params))
+	}
 	var live *viz.Live
 	if !f.Quiet {
 		live = &viz.Live{Title: f.Title, Steps: f.Steps}
 		defer live.Done()
+		for i, v := range h.Loss {
+			live.Step(i+1, v)
+		}
 	}
 	fail := func(step int, err error) (History, error) {
 		restore(params, good)
 		for _, p := range params {
 			p.ZeroGrad()
 		}
+		if stateful != nil {
+			state := stateful.State(params)
+			restore(state, goodState)
+			if err := stateful.SetState(params, state); err != nil {
+				panic(err) // a state of these very parameters
+			}
+		}
 		return h, fmt.Errorf("toolkit: %s step %d: %w (parameters restored to the last good checkpoint)", f.name(), step, err)
 	}
-	for step := 1; step <= f.Steps; step++ {
+	for step := start + 1; step <= f.Steps; step++ {
 		var (
 			loss *ad.Tensor[T]
 			v    float64
@@ -134,8 +181,11 @@ func (f *Fit[T]) Run() (History, error) {
 		}
 		if step%every == 0 || step == f.Steps {
 			good = snapshot(params)
+			if stateful != nil {
+				goodState = snapshot(stateful.State(params))
+			}
 			if f.Checkpoint != "" {
-				if err := nn.SaveFile(f.Checkpoint, f.Model); err != nil {
+				if err := f.save(step, params, opt, h); err != nil {
 					return h, fmt.Errorf("toolkit: %s step %d: checkpoint: %w", f.name(), step, err)
 				}
 			}

@@ -36,7 +36,7 @@ func TestFitMinimisesAndCheckpoints(t *testing.T) {
 		t.Fatalf("loss %v → %v over %d steps", h.Loss[0], h.Last(10), len(h.Loss))
 	}
 	saved := nn.NewLinear[float64](rnd, 3, 1)
-	if err := nn.LoadFile(ckpt, saved); err != nil {
+	if err := LoadFitted(ckpt, saved); err != nil {
 		t.Fatal(err)
 	}
 	for i, v := range saved.W.Data {
@@ -196,7 +196,7 @@ func TestFitNeverCheckpointsNonFiniteParameters(t *testing.T) {
 		t.Errorf("w = %v after restore, want the step-1 value %v", w.Data[0], want)
 	}
 	saved := ad.Param(ad.New([]float64{0}, 1))
-	if err := nn.LoadFile(ckpt, nn.ParamList[float64]{saved}); err != nil {
+	if err := LoadFitted(ckpt, nn.ParamList[float64]{saved}); err != nil {
 		t.Fatal(err)
 	}
 	if saved.Data[0] != want {

@@ -31,3 +31,31 @@ func TestBernoulliLogLik(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestBernoulliLogLikLarge checks the product of factors and the split
+// across CPUs: rows longer than prodTerms and enough of them for par.For,
+// logits from −60 to 60, against Σ x·l − max(l, 0) − log1p(e^−|l|) summed
+// term by term.
+func TestBernoulliLogLikLarge(t *testing.T) {
+	const s, n, d = 20, 3, 2500
+	rnd := rand.New(rand.NewPCG(3, 4))
+	logits := ad.Zeros[float64](s, n, d)
+	for i := range logits.Data {
+		logits.Data[i] = 120*rnd.Float64() - 60
+	}
+	x := ad.Zeros[float64](n, d)
+	for i := range x.Data {
+		x.Data[i] = float64(rnd.IntN(2))
+	}
+	got := bernoulliLogLik(logits, x)
+	for r := range s * n {
+		want := 0.0
+		for j := range d {
+			l, xv := logits.Data[r*d+j], x.Data[(r%n)*d+j]
+			want += xv*l - max(l, 0) - math.Log1p(math.Exp(-math.Abs(l)))
+		}
+		if math.Abs(got.Data[r]-want) > 1e-12*math.Abs(want) {
+			t.Fatalf("row %d: %v, want %v", r, got.Data[r], want)
+		}
+	}
+}

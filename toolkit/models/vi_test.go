@@ -264,3 +264,23 @@ func TestLatentVAEWithGaussianLatent(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldOutWithGradientModel checks vi.LogLikelihood on a model whose
+// parameters require gradients (its forward passes run in a NoGrad scope):
+// it returns what the float64 copy without gradients returns from the same
+// draws, whatever the chunk size.
+func TestHeldOutWithGradientModel(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(21, 22))
+	vae := NewVAE[float64](rnd, []int{12, 8, 3}, ad.Tanh[float64])
+	x := ad.Zeros[float64](5, 12)
+	for i := range x.Data {
+		x.Data[i] = float64(rnd.IntN(2))
+	}
+	a := vi.LogLikelihood(rand.New(rand.NewPCG(1, 1)), vae, x, 40, 7)
+	b := vi.LogLikelihood(rand.New(rand.NewPCG(1, 1)), ConvertVAE(vae, ad.Tanh[float64]), x, 40, 40)
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-12*math.Abs(b[i]) {
+			t.Fatalf("image %d: %v with gradients and chunks of 7, %v without and one chunk", i, a[i], b[i])
+		}
+	}
+}

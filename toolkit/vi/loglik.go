@@ -20,9 +20,10 @@ import (
 // chunk·N latents and model outputs; chunk ≤ 0 picks about 8192/N. The
 // sums are kept in float64 whatever T is.
 //
-// Use a model whose parameters do not require gradients (for example a
-// float64 copy of a trained one), so that no graph is recorded. Draws come
-// from q.Sample, in order, chunk after chunk.
+// The model's forward passes record no graph (an ad.Scope with NoGrad);
+// q(z | x) is computed once, outside it, so a model whose parameters do
+// not require gradients (a float64 copy of a trained one, say) spares that
+// graph too. Draws come from q.Sample, in order, chunk after chunk.
 func LogLikelihood[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], samples, chunk int) []float64 {
 	if samples < 1 {
 		panic(fmt.Sprintf("vi.LogLikelihood: samples = %d, want ≥ 1", samples))
@@ -45,8 +46,11 @@ func LogLikelihood[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], samp
 		for i := range c {
 			zs[i] = q.Sample(rnd)
 		}
-		z := ad.Stack(0, zs[:c]...)
-		logp := m.LogJoint(x, z)
+		// Each chunk's forward pass runs in a scope of its own without a
+		// graph, whose storage the next chunk reuses.
+		s := &ad.Scope{NoGrad: true}
+		z := ad.In(s, ad.Stack(0, zs[:c]...))
+		logp := m.LogJoint(ad.In(s, x), z)
 		if want := []int{c, n}; !slices.Equal(logp.Shape(), want) {
 			panic(fmt.Sprintf("vi.LogLikelihood: LogJoint returned shape %v for draws of shape %v; want %v", logp.Shape(), z.Shape(), want))
 		}
@@ -65,6 +69,7 @@ func LogLikelihood[T ad.Float](rnd *rand.Rand, m Model[T], x *ad.Tensor[T], samp
 				}
 			}
 		}
+		s.Release()
 	}
 	out := make([]float64, n)
 	for j := range out {
