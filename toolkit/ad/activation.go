@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/stochgrad/stochgrad/internal/par"
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 )
 
 // sigmoid is the logistic function, computed without overflow.
@@ -222,8 +222,8 @@ func bceRange[T Float](z, sig, x, t []T, sign T, lo, hi int) {
 		}
 		z32, s32, x32, t32 := f32(z[o:o+n]), f32(sb), f32(x[o:o+n]), f32(t)
 		for i := 0; i < n; {
-			if vec32.Enabled {
-				i += vec32.BCE(z32[i:], chunk(s32, i, n), x32[i:], t32[i:], float32(sign))
+			if simd.Enabled {
+				i += simd.BCE32(z32[i:], chunk(s32, i, n), x32[i:], t32[i:], float32(sign))
 			}
 			// A block with a non-finite logit, or the tail.
 			end := min(i+8, n)

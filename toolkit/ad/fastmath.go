@@ -4,7 +4,7 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 )
 
 // float32 data gets float32 elementary functions here: the float64 routines
@@ -58,7 +58,7 @@ func log1pT[T Float](e T) T {
 }
 
 // expSlice sets y[i] = eˣ⁽ⁱ⁾, eight float32 lanes at a time where the CPU
-// has AVX2 and FMA (internal/vec32).
+// has AVX2 and FMA (internal/simd).
 func expSlice[T Float](y, x []T) {
 	if !is32[T]() {
 		for i, v := range x {
@@ -68,8 +68,8 @@ func expSlice[T Float](y, x []T) {
 	}
 	y32, x32 := f32(y[:len(x)]), f32(x)
 	for i := 0; i < len(x32); {
-		if vec32.Enabled {
-			i += vec32.Exp(y32[i:], x32[i:])
+		if simd.Enabled {
+			i += simd.Exp32(y32[i:], x32[i:])
 		}
 		// A block with a lane outside the kernel's range, or the tail.
 		for end := min(i+8, len(x32)); i < end; i++ {
@@ -89,8 +89,8 @@ func tanhSlice[T Float](y, x []T) {
 	}
 	y32, x32 := f32(y[:len(x)]), f32(x)
 	for i := 0; i < len(x32); {
-		if vec32.Enabled {
-			i += vec32.Tanh(y32[i:], x32[i:])
+		if simd.Enabled {
+			i += simd.Tanh32(y32[i:], x32[i:])
 		}
 		for end := min(i+8, len(x32)); i < end; i++ {
 			y32[i] = tanh32(x32[i])

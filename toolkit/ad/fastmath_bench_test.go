@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 )
 
 var sink32 float32
@@ -66,9 +66,9 @@ func BenchmarkBCEKernel(b *testing.B) {
 			name = "simd"
 		}
 		b.Run(name, func(b *testing.B) {
-			saved := vec32.Enabled
-			vec32.Enabled = vec32.Enabled && vector
-			defer func() { vec32.Enabled = saved }()
+			saved := simd.Enabled
+			simd.Enabled = simd.Enabled && vector
+			defer func() { simd.Enabled = saved }()
 			for b.Loop() {
 				bceRange(z, sig, x, tg, -1, 0, len(x))
 			}

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 )
 
 // kernelInputs mixes ordinary values with the kernels' edge cases (range
@@ -33,11 +33,11 @@ func TestExpSliceMatchesScalar(t *testing.T) {
 	for _, scale := range []float64{1, 20, 100} {
 		x := kernelInputs(rnd, 10007, scale)
 		for _, vector := range []bool{true, false} {
-			saved := vec32.Enabled
-			vec32.Enabled = vec32.Enabled && vector
+			saved := simd.Enabled
+			simd.Enabled = simd.Enabled && vector
 			y := make([]float32, len(x))
 			expSlice(y, x)
-			vec32.Enabled = saved
+			simd.Enabled = saved
 			for i, v := range x {
 				if d := ulps(y[i], float64(exp32(v))); d > 1 && v == v {
 					t.Fatalf("scale %g vector %v: exp(%g) = %g, exp32 %g (%g ulp)", scale, vector, v, y[i], exp32(v), d)
@@ -58,11 +58,11 @@ func TestTanhSliceMatchesScalar(t *testing.T) {
 		x := kernelInputs(rnd, 10007, scale)
 		x = append(x, 0.625, -0.625, 0.6249999, 9, -9, 9.000001)
 		for _, vector := range []bool{true, false} {
-			saved := vec32.Enabled
-			vec32.Enabled = vec32.Enabled && vector
+			saved := simd.Enabled
+			simd.Enabled = simd.Enabled && vector
 			y := make([]float32, len(x))
 			tanhSlice(y, x)
-			vec32.Enabled = saved
+			simd.Enabled = saved
 			for i, v := range x {
 				if d := ulps(y[i], float64(tanh32(v))); d > 2 || (y[i] != y[i]) != (v != v) {
 					t.Fatalf("scale %g vector %v: tanh(%g) = %g, tanh32 %g (%g ulp)", scale, vector, v, y[i], tanh32(v), d)

@@ -6,7 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/stochgrad/stochgrad/internal/par"
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -119,10 +119,10 @@ func (u adamUpdate[T]) apply(d, g, m, v []T) {
 		}
 	}
 	k0 := 0
-	if vec32.Enabled && unsafe.Sizeof(c1) == 4 && len(g) >= 8 {
-		c := vec32.AdamConsts{Step: float32(u.step), B1: float32(u.b1), B2: float32(u.b2),
+	if simd.Enabled && unsafe.Sizeof(c1) == 4 && len(g) >= 8 {
+		c := simd.AdamConsts{Step: float32(u.step), B1: float32(u.b1), B2: float32(u.b2),
 			C1: float32(c1), C2: float32(c2), Eps: float32(u.eps), InvBC2: float32(u.invBC2)}
-		k0 = vec32.Adam(f32(d), f32(g), f32(m), f32(v), &c)
+		k0 = simd.Adam32(f32(d), f32(g), f32(m), f32(v), &c)
 	}
 	for k := k0; k < len(g); k++ {
 		gk := g[k]

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/stochgrad/stochgrad/internal/vec32"
+	"github.com/stochgrad/stochgrad/internal/simd"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -180,13 +180,13 @@ func TestSGDZeroLRIsDefault(t *testing.T) {
 }
 
 // TestAdamVectorPathMatchesScalar runs float32 Adam with and without the
-// AVX2 kernel of internal/vec32 on a length that leaves a scalar tail, with
+// AVX2 kernel of internal/simd on a length that leaves a scalar tail, with
 // weight decay, and wants the same bits.
 func TestAdamVectorPathMatchesScalar(t *testing.T) {
 	run := func(vector bool) []float32 {
-		saved := vec32.Enabled
-		vec32.Enabled = vec32.Enabled && vector
-		defer func() { vec32.Enabled = saved }()
+		saved := simd.Enabled
+		simd.Enabled = simd.Enabled && vector
+		defer func() { simd.Enabled = saved }()
 		rnd := rand.New(rand.NewPCG(11, 12))
 		p := ad.Param(ad.Randn[float32](rnd, 1003))
 		p.Grad = make([]float32, p.Len())

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The kernels of vec32.go. Constants are vectors of eight equal float32s,
+// The kernels of simd.go. Constants are vectors of eight equal float32s,
 // the polynomial coefficients those of toolkit/ad's exp32, log1p01 and
 // tanh32 rounded to float32 as the Go compiler rounds them there.
 
@@ -29,8 +29,8 @@
 	VPSLLD       $23, Y7, Y7             ; \
 	VMULPS       Y7, Y6, Y6
 
-// func Exp(dst, src []float32) int
-TEXT ·Exp(SB), NOSPLIT, $0-56
+// func Exp32(dst, src []float32) int
+TEXT ·Exp32(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
 	MOVQ src_base+24(FP), SI
 	MOVQ src_len+32(FP), CX
@@ -58,11 +58,11 @@ expdone:
 	MOVQ AX, ret+48(FP)
 	RET
 
-// func BCE(z, sig, x, t []float32, sign float32) int
+// func BCE32(z, sig, x, t []float32, sign float32) int
 //
 // z = sign·(max(x, 0) − x·t + log(1 + e^−|x|)) and, unless sig is nil,
 // sig = σ(x), for finite x.
-TEXT ·BCE(SB), NOSPLIT, $0-112
+TEXT ·BCE32(SB), NOSPLIT, $0-112
 	MOVQ         z_base+0(FP), DI
 	MOVQ         sig_base+24(FP), R8
 	MOVQ         x_base+48(FP), SI
@@ -143,11 +143,11 @@ bcedone:
 	MOVQ AX, ret+104(FP)
 	RET
 
-// func Tanh(dst, src []float32) int
+// func Tanh32(dst, src []float32) int
 //
 // As tanh32: an odd polynomial below 0.625, 1 − 2/(e^{2|x|} + 1) up to 9,
 // ±1 beyond, the sign restored from x.
-TEXT ·Tanh(SB), NOSPLIT, $0-56
+TEXT ·Tanh32(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
 	MOVQ src_base+24(FP), SI
 	MOVQ src_len+32(FP), CX
@@ -199,12 +199,12 @@ tanhdone:
 	RET
 
 
-// func Adam(d, g, m, v []float32, c *AdamConsts) int
+// func Adam32(d, g, m, v []float32, c *AdamConsts) int
 //
 // The moments' updates and the step in the scalar loop's order of
 // operations, without fused multiply-adds, so that the results are the
 // scalar loop's to the bit.
-TEXT ·Adam(SB), NOSPLIT, $0-112
+TEXT ·Adam32(SB), NOSPLIT, $0-112
 	MOVQ         d_base+0(FP), DI
 	MOVQ         g_base+24(FP), SI
 	MOVQ         g_len+32(FP), CX

@@ -1,4 +1,4 @@
-package vec32
+package simd
 
 import (
 	"math"
@@ -17,7 +17,7 @@ func TestKernelsStopAtTheFirstBlockTheyCannotDo(t *testing.T) {
 		x[i] = float32(i%7) - 3
 	}
 	dst, sig, tg := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
-	if n := Exp(dst, x); n != 40 {
+	if n := Exp32(dst, x); n != 40 {
 		t.Errorf("Exp on finite input wrote %d, want 40 (the tail is the caller's)", n)
 	}
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
@@ -26,11 +26,11 @@ func TestKernelsStopAtTheFirstBlockTheyCannotDo(t *testing.T) {
 		bad  float32
 		f    func() int
 	}{
-		{"Exp", 90, func() int { return Exp(dst, x) }},
-		{"Exp", nan, func() int { return Exp(dst, x) }},
-		{"Tanh", nan, func() int { return Tanh(dst, x) }},
-		{"BCE", inf, func() int { return BCE(dst, sig, x, tg, 1) }},
-		{"BCE", nan, func() int { return BCE(dst, nil, x, tg, -1) }},
+		{"Exp32", 90, func() int { return Exp32(dst, x) }},
+		{"Exp32", nan, func() int { return Exp32(dst, x) }},
+		{"Tanh32", nan, func() int { return Tanh32(dst, x) }},
+		{"BCE32", inf, func() int { return BCE32(dst, sig, x, tg, 1) }},
+		{"BCE32", nan, func() int { return BCE32(dst, nil, x, tg, -1) }},
 	} {
 		saved := x[19]
 		x[19] = c.bad
@@ -39,11 +39,11 @@ func TestKernelsStopAtTheFirstBlockTheyCannotDo(t *testing.T) {
 		}
 		x[19] = saved
 	}
-	if n := Tanh(dst, x); n != 40 {
+	if n := Tanh32(dst, x); n != 40 {
 		t.Errorf("Tanh wrote %d, want 40", n)
 	}
 	d, m, v := make([]float32, 13), make([]float32, 13), make([]float32, 13)
-	if n := Adam(d, x[:13], m, v, &AdamConsts{Step: 1, B1: 0.9, B2: 0.999, C1: 0.1, C2: 0.001, Eps: 1e-8, InvBC2: 1}); n != 8 {
+	if n := Adam32(d, x[:13], m, v, &AdamConsts{Step: 1, B1: 0.9, B2: 0.999, C1: 0.1, C2: 0.001, Eps: 1e-8, InvBC2: 1}); n != 8 {
 		t.Errorf("Adam on 13 wrote %d, want 8", n)
 	}
 }

@@ -1,32 +1,32 @@
 //go:build !purego
 
-package vec32
+package simd
 
 import "golang.org/x/sys/cpu"
 
 var enabled = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// Exp sets dst[i] = eˢʳᶜ⁽ⁱ⁾ for src in (−87, 88), the range where the result
+// Exp32 sets dst[i] = eˢʳᶜ⁽ⁱ⁾ for src in (−87, 88), the range where the result
 // is a normal float32. len(dst) must be at least len(src).
 //
 //go:noescape
-func Exp(dst, src []float32) int
+func Exp32(dst, src []float32) int
 
-// Tanh sets dst[i] = tanh src[i] for src not NaN. len(dst) must be at least
+// Tanh32 sets dst[i] = tanh src[i] for src not NaN. len(dst) must be at least
 // len(src).
 //
 //go:noescape
-func Tanh(dst, src []float32) int
+func Tanh32(dst, src []float32) int
 
-// BCE sets z[i] = sign·(max(x, 0) − x·t + log(1 + e^−|x|)), the binary
+// BCE32 sets z[i] = sign·(max(x, 0) − x·t + log(1 + e^−|x|)), the binary
 // cross-entropy of logits x[i] against targets t[i], and, unless sig is
 // nil, sig[i] = σ(x[i]), for finite x. z, t and a non-nil sig must be at
 // least as long as x.
 //
 //go:noescape
-func BCE(z, sig, x, t []float32, sign float32) int
+func BCE32(z, sig, x, t []float32, sign float32) int
 
-// Adam updates the first and second moments m, v from gradients g and
+// Adam32 updates the first and second moments m, v from gradients g and
 // steps the parameters d, all of g's length at least, as the scalar loop
 //
 //	m = B1·m + C1·g; v = B2·v + C2·g·g; d −= Step·m / (√v·InvBC2 + Eps)
@@ -34,4 +34,4 @@ func BCE(z, sig, x, t []float32, sign float32) int
 // does, to the bit (no fused multiply-adds). It stops only at the tail.
 //
 //go:noescape
-func Adam(d, g, m, v []float32, c *AdamConsts) int
+func Adam32(d, g, m, v []float32, c *AdamConsts) int

@@ -1,4 +1,4 @@
-// Package vec32 holds AVX2+FMA kernels over float32 slices for the
+// Package simd holds AVX2+FMA kernels over float32 slices for the
 // elementwise work that dominates a model's training step: the
 // exponential, tanh, the fused binary cross-entropy with logits, and the
 // Adam update. They compute eight lanes at a time; the elementary functions
@@ -15,7 +15,10 @@
 //
 // The assembly lives in a package of its own because a package that uses
 // cgo, as toolkit/ad does with the tag openblas, cannot hold Go assembly.
-package vec32
+package simd
+
+// The kernels carry their element type in their names (Exp32), so that
+// float64 twins can join them.
 
 // Enabled reports whether the kernels run on this machine. Tests turn it
 // off to exercise the scalar paths.
