@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/stochgrad/stochgrad/viz"
 )
@@ -75,4 +76,24 @@ func Find(rows []ConsistencyRow, e string, m int) ConsistencyRow {
 		}
 	}
 	panic(fmt.Sprintf("smcwake.Find: no row for %s after %d runs", e, m))
+}
+
+// Table returns the final metrics of rows as aligned text, one line per
+// method, with wall time and SMC runs.
+func Table(rows []Row) string {
+	var b strings.Builder
+	names := Metrics[rows[0].Problem]
+	fmt.Fprintf(&b, "%-9s", "method")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %34s", n)
+	}
+	fmt.Fprintf(&b, " %9s %9s\n", "seconds", "SMC runs")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-9s", r.Method)
+		for _, v := range r.Final {
+			fmt.Fprintf(&b, " %34.4f", v)
+		}
+		fmt.Fprintf(&b, " %9.1f %9d\n", r.Seconds, r.SMCRuns)
+	}
+	return b.String()
 }
