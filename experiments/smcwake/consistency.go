@@ -47,7 +47,7 @@ func RunConsistency(c Consistency) ([]ConsistencyRow, error) {
 			return nil, fmt.Errorf("smcwake: consistency run counts %v not increasing", c.Runs)
 		}
 	}
-	g, p := NewGaussian(c.D, c.N, 1, c.Tau, c.Seed)
+	g, p := NewGaussian(c.D, c.N, 1, c.Tau, c.Moves, c.Seed)
 	x, m := p.X[0], g.Mean[0]
 	mu, s := make([]float64, c.D), make([]float64, c.D)
 	exact := make([]float64, 2*c.D)
@@ -59,7 +59,6 @@ func RunConsistency(c Consistency) ([]ConsistencyRow, error) {
 		exact[c.D+j] = (g.Cov.At(j, j)+d*d)/(s[j]*s[j]) - 1
 	}
 	sampler := p.Sampler(x)
-	sampler.Kernel = smc.RandomWalk{Steps: c.Moves}
 	score := func(z smc.Particles, w []float64) []float64 {
 		out := make([]float64, 2*c.D)
 		for k, wk := range w {

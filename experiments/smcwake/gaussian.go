@@ -22,8 +22,9 @@ type Gaussian struct {
 	Cov  *mat.SymDense
 }
 
-// NewGaussian draws A and n observations (from z of the prior) with seed.
-func NewGaussian(d, n, points int, tau float64, seed uint64) (*Gaussian, *Problem) {
+// NewGaussian draws A and the observations (from z of the prior) with
+// seed; its SMC makes moves random-walk steps per stage.
+func NewGaussian(d, n, points int, tau float64, moves int, seed uint64) (*Gaussian, *Problem) {
 	rnd := rand.New(rand.NewPCG(seed, 31))
 	a := mat.NewDense(n, d, nil)
 	for i := range n {
@@ -81,7 +82,7 @@ func NewGaussian(d, n, points int, tau float64, seed uint64) (*Gaussian, *Proble
 		},
 	}
 	pr.Sampler = func(x []float64) smc.Sampler {
-		return smc.Sampler{Prior: gaussianPrior{}, LogLik: g.lik(x), Kernel: smc.RandomWalk{Steps: 20}}
+		return smc.Sampler{Prior: gaussianPrior{}, LogLik: g.lik(x), Kernel: smc.RandomWalk{Steps: moves}}
 	}
 	return g, pr
 }

@@ -17,11 +17,12 @@ import (
 )
 
 // GaussianConfig is the high-dimensional Gaussian: latent dimension D,
-// observation dimension N, Points observations, noise Tau.
+// observation dimension N, Points observations, noise Tau, and Moves
+// random-walk steps per stage of its SMC (the reference: 100).
 type GaussianConfig struct {
-	D, N, Points int
-	Tau          float64
-	Train        Training
+	D, N, Points, Moves int
+	Tau                 float64
+	Train               Training
 }
 
 // MoonsConfig is two moons: N training observations, SMC with Moves
@@ -57,7 +58,7 @@ type Config struct {
 // larger rate.
 var (
 	Quick = Config{
-		Gaussian: GaussianConfig{D: 10, N: 20, Points: 10, Tau: 0.5,
+		Gaussian: GaussianConfig{D: 10, N: 20, Points: 10, Moves: 20, Tau: 0.5,
 			Train: Training{Steps: 1000, LR: 3e-3, Batch: 16, Particles: 100, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 100}},
 		Moons: MoonsConfig{N: 32, Moves: 5, Eval: 4, Grid: 400,
 			Train: Training{Steps: 1000, LR: 3e-3, Batch: 16, Particles: 300, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 100}},
@@ -67,7 +68,7 @@ var (
 		Seed:        1,
 	}
 	Full = Config{
-		Gaussian: GaussianConfig{D: 25, N: 50, Points: 10, Tau: 0.1,
+		Gaussian: GaussianConfig{D: 25, N: 50, Points: 10, Moves: 100, Tau: 0.1,
 			Train: Training{Steps: 10000, LR: 1e-3, Batch: 32, Particles: 100, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{256, 256, 256}, EvalEvery: 500}},
 		Moons: MoonsConfig{N: 256, Moves: 5, Eval: 16, Grid: 800,
 			Train: Training{Steps: 10000, LR: 1e-3, Batch: 16, Particles: 1000, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 500}},
@@ -162,7 +163,7 @@ func fitAll(p *Problem, t Training, seed uint64, metrics func() func(*Encoder) [
 
 // RunGaussian fits the encoders of the high-dimensional Gaussian.
 func RunGaussian(c GaussianConfig, seed uint64) ([]Row, error) {
-	g, p := NewGaussian(c.D, c.N, c.Points, c.Tau, seed)
+	g, p := NewGaussian(c.D, c.N, c.Points, c.Tau, c.Moves, seed)
 	return fitAll(p, c.Train, seed, func() func(*Encoder) []float64 { return g.Metrics(p) }, p.X[0])
 }
 

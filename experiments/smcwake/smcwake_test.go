@@ -106,7 +106,7 @@ func TestMoonsLogJoint(t *testing.T) {
 // likelihood and prior, and the floor of the KL is reached by q with the
 // posterior's marginals.
 func TestGaussianProblem(t *testing.T) {
-	g, p := NewGaussian(3, 5, 2, 0.3, 1)
+	g, p := NewGaussian(3, 5, 2, 0.3, 5, 1)
 	z := p.Prior(rand.New(rand.NewPCG(1, 2)), 4)
 	checkLogJoint(t, p, p.X[1], z)
 	sd := make([]float64, 3)
