@@ -28,12 +28,12 @@ type Consistency struct {
 // Estimators of the consistency study, in the order of its rows.
 var Estimators = []string{"naive", "(a)", "(b)", "PIMH"}
 
-// ConsistencyRow is one estimator after M runs: the norm of its bias,
+// ConsistencyRow is one estimator after M runs of K particles: the norm of its bias,
 // ‖E ĝ − g‖, its root-mean-square error, and the bias's noise floor
 // √(tr Var ĝ / Reps), each relative to ‖g‖.
 type ConsistencyRow struct {
 	Estimator         string
-	M                 int
+	K, M              int
 	Bias, RMSE, Floor float64
 }
 
@@ -148,9 +148,26 @@ func RunConsistency(c Consistency) ([]ConsistencyRow, error) {
 				bias2 += (mean - exact[j]) * (mean - exact[j])
 				vr += (m2/n - mean*mean) * n / (n - 1)
 			}
-			rows = append(rows, ConsistencyRow{Estimator: name, M: mm,
+			rows = append(rows, ConsistencyRow{Estimator: name, K: c.K, M: mm,
 				Bias: math.Sqrt(bias2) / norm, RMSE: math.Sqrt(mse/float64(c.Reps)) / norm, Floor: math.Sqrt(vr/float64(c.Reps)) / norm})
 		}
+	}
+	return rows, nil
+}
+
+// RunNaiveK measures the naive estimator after a single run at each number
+// of particles in ks, the other settings as in c: its bias falls with K,
+// the only way it can fall.
+func RunNaiveK(c Consistency, ks []int) ([]ConsistencyRow, error) {
+	var rows []ConsistencyRow
+	for _, k := range ks {
+		ck := c
+		ck.K, ck.Runs = k, []int{1}
+		r, err := RunConsistency(ck)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, Find(r, "naive", 1))
 	}
 	return rows, nil
 }

@@ -68,6 +68,19 @@ func ConsistencyFigure(rows []ConsistencyRow) viz.Line {
 	return l
 }
 
+// NaiveKFigure draws the naive estimator's relative bias after one run
+// against the number of particles, with its noise floor.
+func NaiveKFigure(rows []ConsistencyRow) viz.Line {
+	l := viz.Line{Title: "bias of the naive estimator after one SMC run", XLabel: "particles K", YLabel: "relative bias", LogX: true, LogY: true}
+	b, f := viz.Series{Name: "naive"}, viz.Series{Name: "noise floor"}
+	for _, r := range rows {
+		b.X, b.Y = append(b.X, float64(r.K)), append(b.Y, r.Bias)
+		f.X, f.Y = append(f.X, float64(r.K)), append(f.Y, r.Floor)
+	}
+	l.Series = []viz.Series{b, f}
+	return l
+}
+
 // Find returns the row of estimator e after m runs.
 func Find(rows []ConsistencyRow, e string, m int) ConsistencyRow {
 	for _, r := range rows {

@@ -48,7 +48,10 @@ type Config struct {
 	Moons       MoonsConfig
 	MNIST       MNISTConfig
 	Consistency Consistency
-	Seed        uint64
+	// NaiveK are the particle counts at which the naive estimator's bias
+	// after one run is measured.
+	NaiveK []int
+	Seed   uint64
 }
 
 // Quick and Full are the notebook's settings. Full is closer to the
@@ -65,6 +68,7 @@ var (
 		MNIST: MNISTConfig{Images: 40, Pool: 2, Latent: 4, Moves: 5, Eval: 8, RefK: 300,
 			Train: Training{Steps: 400, LR: 3e-3, Batch: 16, Particles: 100, Refresh: 5, Keep: 10, Samples: 10, Hidden: []int{64}, EvalEvery: 50}},
 		Consistency: Consistency{D: 5, N: 10, Tau: 0.5, K: 10, Moves: 2, Runs: []int{1, 4, 16, 64, 256}, Reps: 60, Shift: 0.5, Scale: 1.5, Seed: 1},
+		NaiveK:      []int{10, 40, 160},
 		Seed:        1,
 	}
 	Full = Config{
@@ -75,6 +79,7 @@ var (
 		MNIST: MNISTConfig{Images: 500, Pool: 1, Latent: 16, Moves: 5, Eval: 32, RefK: 1000,
 			Train: Training{Steps: 5000, LR: 1e-3, Batch: 32, Particles: 100, Refresh: 5, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 250}},
 		Consistency: Consistency{D: 5, N: 10, Tau: 0.5, K: 10, Moves: 2, Runs: []int{1, 4, 16, 64, 256, 1024}, Reps: 200, Shift: 0.5, Scale: 1.5, Seed: 1},
+		NaiveK:      []int{10, 40, 160, 640},
 		Seed:        1,
 	}
 )
@@ -111,7 +116,9 @@ type Result struct {
 	// drops the −log(π r) Jacobian), averaged over the evaluation points.
 	MoonsReferenceKL float64
 	Consistency      []ConsistencyRow
-	Seconds          float64
+	// NaiveK is the naive estimator after one run at each Config.NaiveK.
+	NaiveK  []ConsistencyRow
+	Seconds float64
 }
 
 // Run runs the study; mnist holds the MNIST training images.
@@ -129,6 +136,9 @@ func Run(cfg Config, mnist *datasets.Images) (Result, error) {
 		return res, err
 	}
 	if res.Consistency, err = RunConsistency(cfg.Consistency); err != nil {
+		return res, err
+	}
+	if res.NaiveK, err = RunNaiveK(cfg.Consistency, cfg.NaiveK); err != nil {
 		return res, err
 	}
 	res.Seconds = time.Since(start).Seconds()
