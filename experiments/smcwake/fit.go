@@ -83,7 +83,7 @@ type Fitted struct {
 // Fit fits a fresh encoder (seeded by seed, the same for every method) to
 // p by method m, calling metrics every t.EvalEvery steps and at the end.
 func Fit(m Method, p *Problem, t Training, seed uint64, metrics func(*Encoder) []float64) (Fitted, error) {
-	if t.Steps < 1 || t.Batch < 1 || t.LR <= 0 || t.EvalEvery < 1 {
+	if t.Steps < 1 || t.Batch < 1 || !(t.LR > 0) || t.EvalEvery < 1 || (m != SMCWake && t.Samples < 1) {
 		return Fitted{}, fmt.Errorf("smcwake: invalid training %+v", t)
 	}
 	enc := NewEncoder(rand.New(rand.NewPCG(seed, 1)), len(p.X[0]), t.Hidden, p.D)
