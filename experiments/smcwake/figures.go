@@ -2,7 +2,6 @@ package smcwake
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -37,8 +36,8 @@ func MoonsFigure(res Result, n int) viz.Scatter {
 	for _, r := range res.Moons {
 		s := viz.Series{Name: "q, " + r.Method}
 		for range n {
-			s.X = append(s.X, math.Tanh(r.Mu[0]+r.SD[0]*rnd.NormFloat64()))
-			s.Y = append(s.Y, math.Tanh(r.Mu[1]+r.SD[1]*rnd.NormFloat64()))
+			t := drawTheta(rnd, r.W, r.Mu, r.SD)
+			s.X, s.Y = append(s.X, t[0]), append(s.Y, t[1])
 		}
 		sc.Series = append(sc.Series, s)
 	}

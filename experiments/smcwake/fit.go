@@ -58,8 +58,10 @@ type Training struct {
 	// stores every particle and uses estimator (a) with the reference's
 	// subsample of 10 runs.
 	Keep int
-	// Hidden are the encoder's hidden widths.
-	Hidden []int
+	// Hidden are the encoder's hidden widths; Components > 1 makes q a
+	// mixture of that many Gaussians (zero or one: a Gaussian).
+	Hidden     []int
+	Components int
 	// EvalEvery steps the trace records the metrics.
 	EvalEvery int
 }
@@ -86,7 +88,7 @@ func Fit(m Method, p *Problem, t Training, seed uint64, metrics func(*Encoder) [
 	if t.Steps < 1 || t.Batch < 1 || !(t.LR > 0) || t.EvalEvery < 1 || (m != SMCWake && t.Samples < 1) {
 		return Fitted{}, fmt.Errorf("smcwake: invalid training %+v", t)
 	}
-	enc := NewEncoder(rand.New(rand.NewPCG(seed, 1)), len(p.X[0]), t.Hidden, p.D)
+	enc := NewEncoder(rand.New(rand.NewPCG(seed, 1)), len(p.X[0]), t.Hidden, p.D, t.Components)
 	rnd := rand.New(rand.NewPCG(seed, 2+uint64(m)))
 	f := Fitted{Method: m, Encoder: enc}
 	start := time.Now()

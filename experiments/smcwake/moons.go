@@ -150,18 +150,19 @@ func NewMoonsGrid(x []float64, n int, exact bool) MoonsGrid {
 
 func (g MoonsGrid) centre(i int) float64 { return -1 + (float64(i)+0.5)*2/float64(g.N) }
 
-// KL returns KL(p ‖ q) for q = N(mu, diag sd²) on η = atanh θ, by the grid:
-// Σ P_c (log(P_c/h²) − log q_θ(θ_c)) with q_θ(θ) = q(atanh θ)/Π(1 − θ²).
-func (g MoonsGrid) KL(mu, sd []float64) float64 {
+// KL returns KL(p ‖ q) for q the mixture Σ_c w_c N(mu_c, diag sd_c²) on
+// η = atanh θ, by the grid: Σ P_c (log(P_c/h²) − log q_θ(θ_c)) with
+// q_θ(θ) = q(atanh θ)/Π(1 − θ²).
+func (g MoonsGrid) KL(w []float64, mu, sd [][]float64) float64 {
 	h2 := math.Pow(2/float64(g.N), 2)
 	kl := 0.0
 	for i := range g.N {
 		for j := range g.N {
 			p := g.P[i*g.N+j]
-			if p == 0 {
+			if p < 1e-12 { // far from the ring: a negligible share of the KL
 				continue
 			}
-			kl += p * (math.Log(p/h2) - logQTheta([]float64{g.centre(i), g.centre(j)}, mu, sd))
+			kl += p * (math.Log(p/h2) - logQTheta([]float64{g.centre(i), g.centre(j)}, w, mu, sd))
 		}
 	}
 	return kl
@@ -206,14 +207,32 @@ func (g MoonsGrid) Sample(rnd *rand.Rand, n int) [][]float64 {
 	return out
 }
 
-func logQTheta(theta, mu, sd []float64) float64 {
-	s := 0.0
-	for j, t := range theta {
-		e := math.Atanh(t)
-		d := (e - mu[j]) / sd[j]
-		s += -0.5*d*d - math.Log(sd[j]) - 0.5*math.Log(2*math.Pi) - math.Log1p(-t*t)
+func logQTheta(theta, w []float64, mu, sd [][]float64) float64 {
+	lq := math.Inf(-1)
+	jac := 0.0
+	for _, t := range theta {
+		jac -= math.Log1p(-t * t)
 	}
-	return s
+	for c, wc := range w {
+		s := math.Log(wc)
+		for j, t := range theta {
+			d := (math.Atanh(t) - mu[c][j]) / sd[c][j]
+			s += -0.5*d*d - math.Log(sd[c][j]) - 0.5*math.Log(2*math.Pi)
+		}
+		if s > lq {
+			lq, s = s, lq
+		}
+		if !math.IsInf(s, -1) {
+			lq += math.Log1p(math.Exp(s - lq))
+		}
+	}
+	return lq + jac
+}
+
+// drawTheta draws θ = tanh η from the mixture.
+func drawTheta(rnd *rand.Rand, w []float64, mu, sd [][]float64) []float64 {
+	c := pick(rnd, w)
+	return []float64{math.Tanh(mu[c][0] + sd[c][0]*rnd.NormFloat64()), math.Tanh(mu[c][1] + sd[c][1]*rnd.NormFloat64())}
 }
 
 // MoonsMetrics returns, averaged over the evaluation observations, the
@@ -224,9 +243,9 @@ func MoonsMetrics(xs [][]float64, grids []MoonsGrid) func(*Encoder) []float64 {
 		var kl, ratio float64
 		rnd := rand.New(rand.NewPCG(5, 5))
 		for i, x := range xs {
-			mu, sd := e.Moments(x)
-			kl += grids[i].KL(mu, sd)
-			ratio += sdRatio(rnd, grids[i], mu, sd)
+			w, mu, sd := e.Mixture(x)
+			kl += grids[i].KL(w, mu, sd)
+			ratio += sdRatio(rnd, grids[i], w, mu, sd)
 		}
 		n := float64(len(xs))
 		return []float64{kl / n, ratio / n}
@@ -235,7 +254,7 @@ func MoonsMetrics(xs [][]float64, grids []MoonsGrid) func(*Encoder) []float64 {
 
 // sdRatio is the mean over θ's coordinates of q's standard deviation over
 // the grid posterior's.
-func sdRatio(rnd *rand.Rand, g MoonsGrid, mu, sd []float64) float64 {
+func sdRatio(rnd *rand.Rand, g MoonsGrid, w []float64, mu, sd [][]float64) float64 {
 	var pm, p2 [2]float64
 	for i := range g.N {
 		for j := range g.N {
@@ -249,8 +268,7 @@ func sdRatio(rnd *rand.Rand, g MoonsGrid, mu, sd []float64) float64 {
 	var qm, q2 [2]float64
 	const n = 2000
 	for range n {
-		for c := range 2 {
-			t := math.Tanh(mu[c] + sd[c]*rnd.NormFloat64())
+		for c, t := range drawTheta(rnd, w, mu, sd) {
 			qm[c] += t / n
 			q2[c] += t * t / n
 		}

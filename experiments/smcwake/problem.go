@@ -28,40 +28,72 @@ type Problem struct {
 	LogJoint func(x, z *ad.Tensor[float64]) *ad.Tensor[float64]
 }
 
-// Encoder is the amortised Gaussian q(z | x) = N(μ(x), diag σ(x)²) that
-// every method fits: an MLP from x to μ and log σ (clamped to [−10, 10] as
-// in the reference).
+// Encoder is the amortised q(z | x) that every method fits: an MLP from x
+// to a diagonal Gaussian N(μ(x), diag σ(x)²), or with Components > 1 to a
+// mixture of that many diagonal Gaussians; log σ is clamped to [−10, 10]
+// as in the reference.
 type Encoder struct {
-	Net *nn.MLP[float64]
-	D   int
+	Net        *nn.MLP[float64]
+	D          int
+	Components int
 }
 
 // NewEncoder returns an encoder from dx inputs through the hidden widths
-// to a d-dimensional Gaussian.
-func NewEncoder(rnd *rand.Rand, dx int, hidden []int, d int) *Encoder {
-	w := append(append([]int{dx}, hidden...), 2*d)
-	return &Encoder{Net: nn.NewMLP[float64](rnd, w, ad.ReLU[float64]), D: d}
+// to a d-dimensional Gaussian, or a mixture of components > 1 of them.
+func NewEncoder(rnd *rand.Rand, dx int, hidden []int, d, components int) *Encoder {
+	out := 2 * d
+	if components > 1 {
+		out = components * (2*d + 1)
+	}
+	w := append(append([]int{dx}, hidden...), out)
+	return &Encoder{Net: nn.NewMLP[float64](rnd, w, ad.ReLU[float64]), D: d, Components: max(components, 1)}
 }
 
 // Params returns the encoder's parameters.
 func (e *Encoder) Params() []*ad.Tensor[float64] { return e.Net.Params() }
 
 // Q returns q(z | x) for the batch x of shape [N, Dx]: a Normal of shape
-// [N, D].
-func (e *Encoder) Q(x *ad.Tensor[float64]) distributions.Normal[float64] {
+// [N, D] (reparameterised) or a Mixture.
+func (e *Encoder) Q(x *ad.Tensor[float64]) distributions.Distribution[float64] {
 	out := e.Net.Forward(x)
-	mu := ad.Slice(out, 1, 0, e.D)
-	logS := ad.Clamp(ad.Slice(out, 1, e.D, 2*e.D), -10, 10)
-	return distributions.Normal[float64]{Mu: mu, Sigma: ad.Exp(logS)}
+	d, m := e.D, e.Components
+	if m == 1 {
+		mu := ad.Slice(out, 1, 0, d)
+		logS := ad.Clamp(ad.Slice(out, 1, d, 2*d), -10, 10)
+		return distributions.Normal[float64]{Mu: mu, Sigma: ad.Exp(logS)}
+	}
+	n := x.Dim(0)
+	mu := ad.Reshape(ad.Slice(out, 1, m, m+m*d), n, m, d)
+	logS := ad.Reshape(ad.Clamp(ad.Slice(out, 1, m+m*d, m+2*m*d), -10, 10), n, m, d)
+	return Mixture{Logits: ad.Slice(out, 1, 0, m), Mu: mu, Sigma: ad.Exp(logS)}
 }
 
-// Moments returns q's mean and standard deviations at one observation,
-// outside any graph.
-func (e *Encoder) Moments(x []float64) (mu, sd []float64) {
+// Mixture returns q's component weights, means and standard deviations at
+// one observation, outside any graph.
+func (e *Encoder) Mixture(x []float64) (w []float64, mu, sd [][]float64) {
 	q := e.Q(ad.New(append([]float64(nil), x...), 1, len(x)))
-	mu = append(mu, q.Mu.Data...)
-	sd = append(sd, q.Sigma.Data...)
-	return mu, sd
+	switch q := q.(type) {
+	case distributions.Normal[float64]:
+		return []float64{1}, [][]float64{append([]float64(nil), q.Mu.Data...)}, [][]float64{append([]float64(nil), q.Sigma.Data...)}
+	case Mixture:
+		w = softmax(q.Logits.Data)
+		for c := range w {
+			mu = append(mu, append([]float64(nil), q.Mu.Data[c*e.D:(c+1)*e.D]...))
+			sd = append(sd, append([]float64(nil), q.Sigma.Data[c*e.D:(c+1)*e.D]...))
+		}
+		return w, mu, sd
+	}
+	panic(fmt.Sprintf("smcwake.Encoder.Mixture: unexpected %T", q))
+}
+
+// Moments returns the mean and standard deviations of a Gaussian encoder
+// (one component) at one observation, outside any graph.
+func (e *Encoder) Moments(x []float64) (mu, sd []float64) {
+	if e.Components != 1 {
+		panic(fmt.Sprintf("smcwake.Encoder.Moments: an encoder of %d components", e.Components))
+	}
+	_, m, s := e.Mixture(x)
+	return m[0], s[0]
 }
 
 // LogQ returns log q(z_k | x) for the particles z, shape [K].
@@ -70,7 +102,67 @@ func (e *Encoder) LogQ(x []float64, z smc.Particles) *ad.Tensor[float64] {
 		panic(fmt.Sprintf("smcwake.Encoder.LogQ: particles of dimension %d for an encoder of %d", z.D, e.D))
 	}
 	q := e.Q(ad.New(append([]float64(nil), x...), 1, len(x)))
+	if mix, ok := q.(Mixture); ok {
+		return ad.Reshape(mix.LogProb(ad.New(z.X, z.K, 1, z.D)), z.K)
+	}
 	return ad.Sum(q.LogProb(ad.New(z.X, z.K, z.D)), 1)
+}
+
+// Mixture is a batch of mixtures of diagonal Gaussians: Logits [N, M] of
+// the component weights, Mu and Sigma [N, M, D]. It is not
+// reparameterised, so the ELBO trains it by the score function.
+type Mixture struct {
+	Logits, Mu, Sigma *ad.Tensor[float64]
+}
+
+// LogProb returns log Σ_c w_c N(z; μ_c, diag σ_c²) for z of shape
+// [..., N, D], of shape [..., N].
+func (q Mixture) LogProb(z *ad.Tensor[float64]) *ad.Tensor[float64] {
+	lp := ad.Sum(distributions.Normal[float64]{Mu: q.Mu, Sigma: q.Sigma}.LogProb(ad.Unsqueeze(z, -2)), -1)
+	return ad.LogSumExp(ad.Add(lp, ad.LogSoftmax(q.Logits, -1)), -1)
+}
+
+// Sample draws one z per example, shape [N, D], without gradients.
+func (q Mixture) Sample(rnd *rand.Rand) *ad.Tensor[float64] {
+	n, m, d := q.Mu.Dim(0), q.Mu.Dim(1), q.Mu.Dim(2)
+	z := ad.Zeros[float64](n, d)
+	for i := range n {
+		w := softmax(q.Logits.Data[i*m : (i+1)*m])
+		c := pick(rnd, w)
+		for j := range d {
+			k := (i*m+c)*d + j
+			z.Data[i*d+j] = q.Mu.Data[k] + q.Sigma.Data[k]*rnd.NormFloat64()
+		}
+	}
+	return z
+}
+
+func softmax(l []float64) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range l {
+		mx = math.Max(mx, v)
+	}
+	w := make([]float64, len(l))
+	s := 0.0
+	for i, v := range l {
+		w[i] = math.Exp(v - mx)
+		s += w[i]
+	}
+	for i := range w {
+		w[i] /= s
+	}
+	return w
+}
+
+func pick(rnd *rand.Rand, w []float64) int {
+	u := rnd.Float64()
+	for c, v := range w {
+		if u < v {
+			return c
+		}
+		u -= v
+	}
+	return len(w) - 1
 }
 
 // model adapts an encoder and a problem to vi.Model.

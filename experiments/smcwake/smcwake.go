@@ -64,7 +64,7 @@ var (
 		Gaussian: GaussianConfig{D: 10, N: 20, Points: 10, Moves: 20, Tau: 0.5,
 			Train: Training{Steps: 1000, LR: 3e-3, Batch: 16, Particles: 100, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 100}},
 		Moons: MoonsConfig{N: 32, Moves: 5, Eval: 4, Grid: 400,
-			Train: Training{Steps: 1000, LR: 3e-3, Batch: 16, Particles: 300, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 100}},
+			Train: Training{Steps: 1000, LR: 3e-3, Batch: 16, Particles: 300, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, Components: 8, EvalEvery: 100}},
 		MNIST: MNISTConfig{Images: 40, Pool: 2, Latent: 4, Moves: 5, Eval: 8, RefK: 300,
 			Train: Training{Steps: 400, LR: 3e-3, Batch: 16, Particles: 100, Refresh: 5, Keep: 10, Samples: 10, Hidden: []int{64}, EvalEvery: 50}},
 		Consistency: Consistency{D: 5, N: 10, Tau: 0.5, K: 10, Moves: 2, Runs: []int{1, 4, 16, 64, 256}, Reps: 60, Shift: 0.5, Scale: 1.5, Seed: 1},
@@ -75,7 +75,7 @@ var (
 		Gaussian: GaussianConfig{D: 25, N: 50, Points: 10, Moves: 100, Tau: 0.1,
 			Train: Training{Steps: 10000, LR: 1e-3, Batch: 32, Particles: 100, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{256, 256, 256}, EvalEvery: 500}},
 		Moons: MoonsConfig{N: 256, Moves: 5, Eval: 16, Grid: 800,
-			Train: Training{Steps: 10000, LR: 1e-3, Batch: 16, Particles: 1000, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 500}},
+			Train: Training{Steps: 10000, LR: 1e-3, Batch: 16, Particles: 1000, Refresh: 10, Keep: 10, Samples: 10, Hidden: []int{64, 64}, Components: 8, EvalEvery: 500}},
 		MNIST: MNISTConfig{Images: 500, Pool: 1, Latent: 16, Moves: 5, Eval: 32, RefK: 1000,
 			Train: Training{Steps: 5000, LR: 1e-3, Batch: 32, Particles: 100, Refresh: 5, Keep: 10, Samples: 10, Hidden: []int{64, 64}, EvalEvery: 250}},
 		Consistency: Consistency{D: 5, N: 10, Tau: 0.5, K: 10, Moves: 2, Runs: []int{1, 4, 16, 64, 256, 1024}, Reps: 200, Shift: 0.5, Scale: 1.5, Seed: 1},
@@ -86,15 +86,16 @@ var (
 
 // Row is one method's fit of one problem: its metrics at the end and over
 // the steps (their names in Metrics of the problem), its wall time, the
-// number of SMC runs (SMC-Wake), and q's mean and standard deviations at
-// the first evaluation observation.
+// number of SMC runs (SMC-Wake), and q's component weights, means and
+// standard deviations at the first evaluation observation.
 type Row struct {
 	Problem, Method string
 	Final           []float64
 	Trace           []Point
 	Seconds         float64
 	SMCRuns         int
-	Mu, SD          []float64
+	W               []float64
+	Mu, SD          [][]float64
 }
 
 // Metrics names the metrics of each problem, in the order of Row.Final.
@@ -158,8 +159,8 @@ func fitAll(p *Problem, t Training, seed uint64, metrics func() func(*Encoder) [
 				errs[i] = err
 				return
 			}
-			mu, sd := f.Encoder.Moments(x0)
-			rows[i] = Row{Problem: p.Name, Method: m.String(), Final: f.Final(), Trace: f.Trace, Seconds: f.Seconds, SMCRuns: f.SMCRuns, Mu: mu, SD: sd}
+			w, mu, sd := f.Encoder.Mixture(x0)
+			rows[i] = Row{Problem: p.Name, Method: m.String(), Final: f.Final(), Trace: f.Trace, Seconds: f.Seconds, SMCRuns: f.SMCRuns, W: w, Mu: mu, SD: sd}
 		})
 	}
 	wg.Wait()
