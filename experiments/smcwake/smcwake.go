@@ -1,10 +1,11 @@
 // Package smcwake is the study of notebook 09: SMC-Wake (McNamara, Loper
 // and Regier, AISTATS 2024) against reweighted wake-sleep and the ELBO, all
-// fitting the same amortised Gaussian encoder q(z | x), on the paper's
-// problems: two moons (exact posterior on a grid), a high-dimensional
-// Gaussian (closed-form posterior) and a binarised-MNIST latent-variable
-// model (long-run SMC posterior); and the consistency of the SMC-Wake
-// gradient estimators as the number of SMC runs grows.
+// fitting the same amortised encoder q(z | x) (a Gaussian, or a mixture of
+// Gaussians on two moons), on the paper's problems: two moons (exact
+// posterior on a grid), a high-dimensional Gaussian (closed-form
+// posterior) and a binarised-MNIST latent-variable model (long-run SMC
+// posterior); and the consistency of the SMC-Wake gradient estimators as
+// the number of SMC runs grows.
 package smcwake
 
 import (
