@@ -35,3 +35,10 @@ func BCE32(z, sig, x, t []float32, sign float32) int
 //
 //go:noescape
 func Adam32(d, g, m, v []float32, c *AdamConsts) int
+
+// Exp64 sets dst[i] = eˢʳᶜ⁽ⁱ⁾ for src in (−708, 709), the range where the
+// result is a normal float64, within a unit or two in the last place of
+// math.Exp, four lanes at a time. len(dst) must be at least len(src).
+//
+//go:noescape
+func Exp64(dst, src []float64) int

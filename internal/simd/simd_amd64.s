@@ -251,6 +251,63 @@ adamdone:
 	MOVQ AX, ret+104(FP)
 	RET
 
+// func Exp64(dst, src []float64) int
+//
+// exp x = 2^k·e^r, k = round(x·log2 e) by the 1.5·2⁵² trick (which also
+// leaves k in the low bits, for the exponent), r = x − k·ln2hi − k·ln2lo,
+// e^r by its Taylor polynomial to degree 13 (|r| ≤ ln 2/2: truncation below
+// 10⁻¹⁷).
+TEXT ·Exp64(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	XORQ AX, AX
+
+exp64loop:
+	MOVQ      CX, DX
+	SUBQ      AX, DX
+	CMPQ      DX, $4
+	JLT       exp64done
+	VMOVUPD   (SI)(AX*8), Y0
+	VCMPPD    $0x1e, cdexplo<>(SB), Y0, Y1 // x > −708 (false for NaN)
+	VCMPPD    $0x11, cdexphi<>(SB), Y0, Y2 // x < 709
+	VANDPD    Y1, Y2, Y1
+	VMOVMSKPD Y1, DX
+	CMPQ      DX, $0xf
+	JNE       exp64done
+
+	VMOVUPD      cdmagic<>(SB), Y3
+	VFMADD231PD  cdlog2e<>(SB), Y0, Y3 // x·log2 e + 1.5·2⁵², rounded to an integer
+	VSUBPD       cdmagic<>(SB), Y3, Y4 // k
+	VMOVAPD      Y0, Y5
+	VFNMADD231PD cdln2hi<>(SB), Y4, Y5
+	VFNMADD231PD cdln2lo<>(SB), Y4, Y5 // r
+	VMOVUPD      cdt13<>(SB), Y6
+	VFMADD213PD cdt12<>(SB), Y5, Y6
+	VFMADD213PD cdt11<>(SB), Y5, Y6
+	VFMADD213PD cdt10<>(SB), Y5, Y6
+	VFMADD213PD cdt9<>(SB), Y5, Y6
+	VFMADD213PD cdt8<>(SB), Y5, Y6
+	VFMADD213PD cdt7<>(SB), Y5, Y6
+	VFMADD213PD cdt6<>(SB), Y5, Y6
+	VFMADD213PD cdt5<>(SB), Y5, Y6
+	VFMADD213PD cdt4<>(SB), Y5, Y6
+	VFMADD213PD cdt3<>(SB), Y5, Y6
+	VFMADD213PD cdt2<>(SB), Y5, Y6
+	VFMADD213PD cdt1<>(SB), Y5, Y6
+	VFMADD213PD cdt0<>(SB), Y5, Y6
+	VPADDQ       cdbias<>(SB), Y3, Y3
+	VPSLLQ       $52, Y3, Y3 // 2^k
+	VMULPD       Y3, Y6, Y6
+	VMOVUPD      Y6, (DI)(AX*8)
+	ADDQ         $4, AX
+	JMP          exp64loop
+
+exp64done:
+	VZEROUPPER
+	MOVQ AX, ret+48(FP)
+	RET
+
 DATA clog2e<>+0(SB)/4, $0x3fb8aa3b
 DATA clog2e<>+4(SB)/4, $0x3fb8aa3b
 DATA clog2e<>+8(SB)/4, $0x3fb8aa3b
@@ -590,3 +647,129 @@ DATA ctwo<>+20(SB)/4, $0x40000000
 DATA ctwo<>+24(SB)/4, $0x40000000
 DATA ctwo<>+28(SB)/4, $0x40000000
 GLOBL ctwo<>(SB), RODATA|NOPTR, $32
+
+DATA cdlog2e<>+0(SB)/8, $0x3ff71547652b82fe
+DATA cdlog2e<>+8(SB)/8, $0x3ff71547652b82fe
+DATA cdlog2e<>+16(SB)/8, $0x3ff71547652b82fe
+DATA cdlog2e<>+24(SB)/8, $0x3ff71547652b82fe
+GLOBL cdlog2e<>(SB), RODATA|NOPTR, $32
+
+DATA cdmagic<>+0(SB)/8, $0x4338000000000000
+DATA cdmagic<>+8(SB)/8, $0x4338000000000000
+DATA cdmagic<>+16(SB)/8, $0x4338000000000000
+DATA cdmagic<>+24(SB)/8, $0x4338000000000000
+GLOBL cdmagic<>(SB), RODATA|NOPTR, $32
+
+DATA cdln2hi<>+0(SB)/8, $0x3fe62e42fee00000
+DATA cdln2hi<>+8(SB)/8, $0x3fe62e42fee00000
+DATA cdln2hi<>+16(SB)/8, $0x3fe62e42fee00000
+DATA cdln2hi<>+24(SB)/8, $0x3fe62e42fee00000
+GLOBL cdln2hi<>(SB), RODATA|NOPTR, $32
+
+DATA cdln2lo<>+0(SB)/8, $0x3dea39ef35793c76
+DATA cdln2lo<>+8(SB)/8, $0x3dea39ef35793c76
+DATA cdln2lo<>+16(SB)/8, $0x3dea39ef35793c76
+DATA cdln2lo<>+24(SB)/8, $0x3dea39ef35793c76
+GLOBL cdln2lo<>(SB), RODATA|NOPTR, $32
+
+DATA cdexplo<>+0(SB)/8, $0xc086200000000000
+DATA cdexplo<>+8(SB)/8, $0xc086200000000000
+DATA cdexplo<>+16(SB)/8, $0xc086200000000000
+DATA cdexplo<>+24(SB)/8, $0xc086200000000000
+GLOBL cdexplo<>(SB), RODATA|NOPTR, $32
+
+DATA cdexphi<>+0(SB)/8, $0x4086280000000000
+DATA cdexphi<>+8(SB)/8, $0x4086280000000000
+DATA cdexphi<>+16(SB)/8, $0x4086280000000000
+DATA cdexphi<>+24(SB)/8, $0x4086280000000000
+GLOBL cdexphi<>(SB), RODATA|NOPTR, $32
+
+DATA cdt0<>+0(SB)/8, $0x3ff0000000000000
+DATA cdt0<>+8(SB)/8, $0x3ff0000000000000
+DATA cdt0<>+16(SB)/8, $0x3ff0000000000000
+DATA cdt0<>+24(SB)/8, $0x3ff0000000000000
+GLOBL cdt0<>(SB), RODATA|NOPTR, $32
+
+DATA cdt1<>+0(SB)/8, $0x3ff0000000000000
+DATA cdt1<>+8(SB)/8, $0x3ff0000000000000
+DATA cdt1<>+16(SB)/8, $0x3ff0000000000000
+DATA cdt1<>+24(SB)/8, $0x3ff0000000000000
+GLOBL cdt1<>(SB), RODATA|NOPTR, $32
+
+DATA cdt2<>+0(SB)/8, $0x3fe0000000000000
+DATA cdt2<>+8(SB)/8, $0x3fe0000000000000
+DATA cdt2<>+16(SB)/8, $0x3fe0000000000000
+DATA cdt2<>+24(SB)/8, $0x3fe0000000000000
+GLOBL cdt2<>(SB), RODATA|NOPTR, $32
+
+DATA cdt3<>+0(SB)/8, $0x3fc5555555555555
+DATA cdt3<>+8(SB)/8, $0x3fc5555555555555
+DATA cdt3<>+16(SB)/8, $0x3fc5555555555555
+DATA cdt3<>+24(SB)/8, $0x3fc5555555555555
+GLOBL cdt3<>(SB), RODATA|NOPTR, $32
+
+DATA cdt4<>+0(SB)/8, $0x3fa5555555555555
+DATA cdt4<>+8(SB)/8, $0x3fa5555555555555
+DATA cdt4<>+16(SB)/8, $0x3fa5555555555555
+DATA cdt4<>+24(SB)/8, $0x3fa5555555555555
+GLOBL cdt4<>(SB), RODATA|NOPTR, $32
+
+DATA cdt5<>+0(SB)/8, $0x3f81111111111111
+DATA cdt5<>+8(SB)/8, $0x3f81111111111111
+DATA cdt5<>+16(SB)/8, $0x3f81111111111111
+DATA cdt5<>+24(SB)/8, $0x3f81111111111111
+GLOBL cdt5<>(SB), RODATA|NOPTR, $32
+
+DATA cdt6<>+0(SB)/8, $0x3f56c16c16c16c17
+DATA cdt6<>+8(SB)/8, $0x3f56c16c16c16c17
+DATA cdt6<>+16(SB)/8, $0x3f56c16c16c16c17
+DATA cdt6<>+24(SB)/8, $0x3f56c16c16c16c17
+GLOBL cdt6<>(SB), RODATA|NOPTR, $32
+
+DATA cdt7<>+0(SB)/8, $0x3f2a01a01a01a01a
+DATA cdt7<>+8(SB)/8, $0x3f2a01a01a01a01a
+DATA cdt7<>+16(SB)/8, $0x3f2a01a01a01a01a
+DATA cdt7<>+24(SB)/8, $0x3f2a01a01a01a01a
+GLOBL cdt7<>(SB), RODATA|NOPTR, $32
+
+DATA cdt8<>+0(SB)/8, $0x3efa01a01a01a01a
+DATA cdt8<>+8(SB)/8, $0x3efa01a01a01a01a
+DATA cdt8<>+16(SB)/8, $0x3efa01a01a01a01a
+DATA cdt8<>+24(SB)/8, $0x3efa01a01a01a01a
+GLOBL cdt8<>(SB), RODATA|NOPTR, $32
+
+DATA cdt9<>+0(SB)/8, $0x3ec71de3a556c734
+DATA cdt9<>+8(SB)/8, $0x3ec71de3a556c734
+DATA cdt9<>+16(SB)/8, $0x3ec71de3a556c734
+DATA cdt9<>+24(SB)/8, $0x3ec71de3a556c734
+GLOBL cdt9<>(SB), RODATA|NOPTR, $32
+
+DATA cdt10<>+0(SB)/8, $0x3e927e4fb7789f5c
+DATA cdt10<>+8(SB)/8, $0x3e927e4fb7789f5c
+DATA cdt10<>+16(SB)/8, $0x3e927e4fb7789f5c
+DATA cdt10<>+24(SB)/8, $0x3e927e4fb7789f5c
+GLOBL cdt10<>(SB), RODATA|NOPTR, $32
+
+DATA cdt11<>+0(SB)/8, $0x3e5ae64567f544e4
+DATA cdt11<>+8(SB)/8, $0x3e5ae64567f544e4
+DATA cdt11<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA cdt11<>+24(SB)/8, $0x3e5ae64567f544e4
+GLOBL cdt11<>(SB), RODATA|NOPTR, $32
+
+DATA cdt12<>+0(SB)/8, $0x3e21eed8eff8d898
+DATA cdt12<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA cdt12<>+16(SB)/8, $0x3e21eed8eff8d898
+DATA cdt12<>+24(SB)/8, $0x3e21eed8eff8d898
+GLOBL cdt12<>(SB), RODATA|NOPTR, $32
+
+DATA cdt13<>+0(SB)/8, $0x3de6124613a86d09
+DATA cdt13<>+8(SB)/8, $0x3de6124613a86d09
+DATA cdt13<>+16(SB)/8, $0x3de6124613a86d09
+DATA cdt13<>+24(SB)/8, $0x3de6124613a86d09
+GLOBL cdt13<>(SB), RODATA|NOPTR, $32
+
+DATA cdbias<>+0(SB)/8, $1023
+DATA cdbias<>+8(SB)/8, $1023
+DATA cdbias<>+16(SB)/8, $1023
+DATA cdbias<>+24(SB)/8, $1023
+GLOBL cdbias<>(SB), RODATA|NOPTR, $32

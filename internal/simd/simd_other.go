@@ -15,3 +15,6 @@ func BCE32(z, sig, x, t []float32, sign float32) int { return 0 }
 
 // Adam32 writes nothing: there is no kernel for this machine.
 func Adam32(d, g, m, v []float32, c *AdamConsts) int { return 0 }
+
+// Exp64 writes nothing: there is no kernel for this machine.
+func Exp64(dst, src []float64) int { return 0 }

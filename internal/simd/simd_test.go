@@ -47,3 +47,37 @@ func TestKernelsStopAtTheFirstBlockTheyCannotDo(t *testing.T) {
 		t.Errorf("Adam on 13 wrote %d, want 8", n)
 	}
 }
+
+// TestExp64 checks the float64 exponential against math.Exp lane by lane
+// across its range, and that it leaves blocks with an out-of-range lane and
+// the tail to the caller.
+func TestExp64(t *testing.T) {
+	if !Enabled {
+		t.Skip("no AVX2+FMA on this machine")
+	}
+	x := make([]float64, 0, 40003)
+	for i := range 40000 {
+		x = append(x, -707.9+1416.8*float64(i)/39999)
+	}
+	x = append(x, 0, 1e-300, -1e-17)
+	dst := make([]float64, len(x))
+	if n := Exp64(dst, x); n != 40000 {
+		t.Fatalf("wrote %d, want 40000", n)
+	}
+	var worst float64
+	for i, v := range x[:40000] {
+		want := math.Exp(v)
+		ulp := math.Nextafter(want, math.Inf(1)) - want
+		worst = max(worst, math.Abs(dst[i]-want)/ulp)
+	}
+	t.Logf("largest error %.2f ulp", worst)
+	if worst > 2 {
+		t.Errorf("largest error %g ulp, want ≤ 2", worst)
+	}
+	for _, bad := range []float64{709.5, -708.5, math.NaN(), math.Inf(-1)} {
+		x[9] = bad
+		if n := Exp64(dst, x[:16]); n != 8 {
+			t.Errorf("with %v at 9 wrote %d, want 8", bad, n)
+		}
+	}
+}

@@ -61,9 +61,7 @@ func log1pT[T Float](e T) T {
 // has AVX2 and FMA (internal/simd).
 func expSlice[T Float](y, x []T) {
 	if !is32[T]() {
-		for i, v := range x {
-			y[i] = T(math.Exp(float64(v)))
-		}
+		simd.ExpFloat64s(f64(y), f64(x))
 		return
 	}
 	y32, x32 := f32(y[:len(x)]), f32(x)
@@ -96,6 +94,14 @@ func tanhSlice[T Float](y, x []T) {
 			y32[i] = tanh32(x32[i])
 		}
 	}
+}
+
+// f64 views a []T that holds float64 as []float64.
+func f64[T Float](s []T) []float64 {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float64)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // f32 views a []T that holds float32 as []float32.
