@@ -211,13 +211,29 @@ func bce[T Float](op string, logits, targets *Tensor[T], sign T) *Tensor[T] {
 // sig[lo:hi]; t repeats with its own length, lo a multiple of it.
 func bceRange[T Float](z, sig, x, t []T, sign T, lo, hi int) {
 	n := len(t)
+	var buf []T
 	for o := lo; o < hi; o += n {
 		var sb []T
 		if sig != nil {
 			sb = sig[o : o+n]
 		}
 		if !is32[T]() {
-			bceBlock(z[o:o+n], sb, x[o:o+n], t, sign)
+			// The exponentials of a block, four lanes at a time, land
+			// where σ will (or in a scratch buffer), each read before σ
+			// overwrites it.
+			e := sb
+			if e == nil {
+				if buf == nil {
+					buf = temp[T](n)
+				}
+				e = buf
+			}
+			xb := x[o : o+n]
+			for i, v := range xb {
+				e[i] = -abs(v)
+			}
+			expSlice(e, e)
+			bceBlock(z[o:o+n], sb, xb, t, sign, e)
 			continue
 		}
 		z32, s32, x32, t32 := f32(z[o:o+n]), f32(sb), f32(x[o:o+n]), f32(t)
@@ -227,15 +243,18 @@ func bceRange[T Float](z, sig, x, t []T, sign T, lo, hi int) {
 			}
 			// A block with a non-finite logit, or the tail.
 			end := min(i+8, n)
-			bceBlock(z32[i:end], chunk(s32, i, end), x32[i:end], t32[i:end], float32(sign))
+			bceBlock(z32[i:end], chunk(s32, i, end), x32[i:end], t32[i:end], float32(sign), nil)
 			i = end
 		}
+	}
+	if buf != nil {
+		recycle(buf)
 	}
 }
 
 // bceBlock is bceRange's scalar loop over one block of logits x with
-// targets t.
-func bceBlock[T Float](z, sig, x, t []T, sign T) {
+// targets t, given e^−|x| in exps unless exps is nil.
+func bceBlock[T Float](z, sig, x, t []T, sign T, exps []T) {
 	for i, v := range x {
 		if v-v != 0 { // ±Inf or NaN
 			z[i] = sign * bceInf(v, t[i])
@@ -244,11 +263,12 @@ func bceBlock[T Float](z, sig, x, t []T, sign T) {
 			}
 			continue
 		}
-		a := v
-		if a < 0 {
-			a = -a
+		var e T
+		if exps != nil {
+			e = exps[i]
+		} else {
+			e = expT(-abs(v))
 		}
-		e := expT(-a)
 		z[i] = sign * (max(v, 0) - v*t[i] + log1pT(e))
 		if sig != nil {
 			s := 1 / (1 + e)

@@ -164,3 +164,11 @@ func tanh32(x float32) float32 {
 	}
 	return y
 }
+
+// abs returns |x| in T's precision.
+func abs[T Float](x T) T {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

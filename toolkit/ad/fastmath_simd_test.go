@@ -101,7 +101,7 @@ func TestBCEKernelMatchesScalar(t *testing.T) {
 			bceRange(zNoSig, nil, x, tg, sign, 0, len(x))
 			wz, ws := make([]float32, len(x)), make([]float32, len(x))
 			for o := 0; o < len(x); o += n {
-				bceBlock(wz[o:o+n], ws[o:o+n], x[o:o+n], tg, sign)
+				bceBlock(wz[o:o+n], ws[o:o+n], x[o:o+n], tg, sign, nil)
 			}
 			for i := range x {
 				// The loss is a sum of terms of either sign: compare it
@@ -114,6 +114,37 @@ func TestBCEKernelMatchesScalar(t *testing.T) {
 					t.Fatalf("scale %g: σ(%g) = %g, scalar %g", scale, x[i], sig[i], ws[i])
 				}
 			}
+		}
+	}
+}
+
+// TestBCEFloat64MatchesDefinition checks the float64 cross-entropy, whose
+// exponentials come four at a time, against softplus(x) − x·t and σ(x)
+// computed with package math, with and without σ kept.
+func TestBCEFloat64MatchesDefinition(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	const n, reps = 37, 4
+	x := make([]float64, n*reps)
+	for i, v := range kernelInputs(rnd, len(x), 50) {
+		x[i] = float64(v)
+	}
+	tg := make([]float64, n)
+	for i := range tg {
+		tg[i] = rnd.Float64()
+	}
+	z, sig, zOnly := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))
+	bceRange(z, sig, x, tg, -1, 0, len(x))
+	bceRange(zOnly, nil, x, tg, -1, 0, len(x))
+	for i, v := range x {
+		if v-v != 0 {
+			continue
+		}
+		want := -(max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) - v*tg[i%n])
+		if math.Abs(z[i]-want) > 1e-15*max(1, math.Abs(v)) || zOnly[i] != z[i] {
+			t.Fatalf("bce(%g, %g) = %g (without σ %g), want %g", v, tg[i%n], z[i], zOnly[i], want)
+		}
+		if s := 1 / (1 + math.Exp(-v)); math.Abs(sig[i]-s) > 1e-16 {
+			t.Fatalf("σ(%g) = %g, want %g", v, sig[i], s)
 		}
 	}
 }
