@@ -82,9 +82,9 @@ type Config struct {
 var (
 	Quick = Config{
 		Deep: Problem{Train: 2000, Pool: 2, Widths: []int{196, 64, 16, 64, 196}, Batch: 100, Steps: 200, EvalEvery: 20, Eval: 1000, Seeds: 3,
-			Methods: deepMethods([]float64{0.1, 0.3, 1}, []float64{0.3, 1, 3}, []float64{3e-3, 1e-2, 3e-2}, []float64{0.03, 0.1, 0.3})},
+			Methods: deepMethods([]float64{0.3, 1, 3}, []float64{0.3, 1, 3}, []float64{3e-3, 1e-2, 3e-2}, []float64{0.1, 0.3, 1})},
 		Small: Problem{Train: 1000, Margin: 4, Pool: 4, Widths: []int{25, 8, 3, 8, 25}, Batch: 32, Steps: 100, EvalEvery: 10,
-			Eval: 1000, Seeds: 3, Float64: true, Methods: smallMethods([]float64{0.1, 0.3, 1}, []float64{0.1, 1})},
+			Eval: 1000, Seeds: 3, Float64: true, Methods: smallMethods([]float64{0.1, 0.3, 1}, []float64{0.01, 0.1, 1})},
 		Seed: 1,
 	}
 	Full = Config{
