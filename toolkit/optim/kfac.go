@@ -47,9 +47,10 @@ func (f Fisher) String() string {
 //
 // and replaces the gradient of W̄ = (W; bᵀ) by
 //
-//	(A + π√λ I)⁻¹ ∇W̄ (G + √λ/π I)⁻¹,   π = √((tr A/dim A)/(tr G/dim G)),
+//	(A + πγ I)⁻¹ ∇W̄ (G + γ/π I)⁻¹,   π = √((tr A/dim A)/(tr G/dim G)),
 //
-// the paper's factored Tikhonov damping (section 6.3) with λ = Damping.
+// the paper's factored Tikhonov damping (section 6.3) with γ = Gamma, by
+// default γ = √λ, λ = Damping.
 // The moving averages take weight min(1 − 1/k, Decay) on the past at their
 // k-th update, so the first step uses its own batch; the damped factors are
 // inverted on the first step and then every InvEvery steps.
@@ -64,6 +65,10 @@ type KFAC[T ad.Float] struct {
 	Decay    float64 // in [0, 1); zero means 0.95
 	InvEvery int     // ≥ 1; zero means 20
 	Fisher   Fisher  // targets of the output gradients; zero means Empirical
+
+	// Gamma is γ > 0, the factored damping of the factors; zero means √λ,
+	// tied to Damping. KFACStep adapts it when its GammaEvery is set.
+	Gamma float64
 
 	steps int
 	st    map[*ad.Tensor[T]]*kron[T]
@@ -104,6 +109,13 @@ func kfacDefaults(damping, decay float64, invEvery int, who string) (float64, fl
 // Precondition replaces the gradients of every traced Linear layer of
 // layers by their K-FAC preconditioned values.
 func (k *KFAC[T]) Precondition(layers []Layer[T]) error {
+	return k.precondition(layers, true, false)
+}
+
+// precondition is Precondition; update folds the batch into the factors
+// and counts a step, reinvert inverts the damped factors whatever the
+// schedule (KFACStep's trials of γ do both, then neither).
+func (k *KFAC[T]) precondition(layers []Layer[T], update, reinvert bool) error {
 	damping, decay, invEvery, err := kfacDefaults(k.Damping, k.Decay, k.InvEvery, "KFAC")
 	if err != nil {
 		return err
@@ -111,8 +123,18 @@ func (k *KFAC[T]) Precondition(layers []Layer[T]) error {
 	if k.Fisher != Empirical && k.Fisher != Sampled {
 		return fmt.Errorf("optim: KFAC: Fisher = %v, want Empirical or Sampled", k.Fisher)
 	}
-	invert := k.steps%invEvery == 0
-	k.steps++
+	gamma := k.Gamma
+	if gamma == 0 {
+		gamma = math.Sqrt(damping)
+	}
+	if !(gamma > 0) || math.IsInf(gamma, 0) {
+		return fmt.Errorf("optim: KFAC: Gamma = %v, want a positive number", k.Gamma)
+	}
+	invert := reinvert
+	if update {
+		invert = invert || k.steps%invEvery == 0
+		k.steps++
+	}
 	for i := range layers {
 		l := &layers[i]
 		if l.Trace == nil {
@@ -125,16 +147,17 @@ func (k *KFAC[T]) Precondition(layers []Layer[T]) error {
 		if s == nil {
 			continue
 		}
-		gs, err := curvGrads(l.Trace, k.Fisher, "KFAC")
-		if err != nil {
-			return err
+		if update {
+			gs, err := curvGrads(l.Trace, k.Fisher, "KFAC")
+			if err != nil {
+				return err
+			}
+			eps := s.weight(decay)
+			s.updateA(l.Trace, eps)
+			s.updateG(gs, eps)
 		}
-		eps := s.weight(decay)
-		s.updateA(l.Trace, eps)
-		s.updateG(gs, eps)
 		if invert || s.ainv.inv == nil {
 			pi := factorRatio(s.a, s.din, s.g, s.dout)
-			gamma := math.Sqrt(damping)
 			if err := s.ainv.update(s.a, s.din, pi*gamma); err != nil {
 				return fmt.Errorf("optim: KFAC: layer %d: factor A: %w", i, err)
 			}

@@ -21,8 +21,14 @@ import (
 // adjusts λ = KFAC.Damping by the Levenberg-Marquardt rule of section
 // 6.5: with ρ the ratio of the actual reduction of h to the one M
 // predicts, λ ← ω₁λ when ρ > 3/4 and λ ← λ/ω₁ when ρ < 1/4,
-// ω₁ = (19/20)^AdaptEvery. The factors' damping follows λ at their next
-// inversion.
+// ω₁ = (19/20)^AdaptEvery.
+//
+// The factors' damping γ (KFAC.Gamma) is √λ by default and follows λ at
+// the factors' next inversion. With GammaEvery = T₂ > 0 it is a
+// separate quantity, started at √λ and adapted greedily every T₂ steps
+// (section 6.6): the proposal is computed with γ, ω₂γ and γ/ω₂,
+// ω₂ = (19/20)^(T₂/2), each with its own α and μ, and the γ whose update
+// gives the lowest M(δ) is kept. Each trial inverts the damped factors.
 //
 // Parameters outside traced Linear layers take the plain gradient as their
 // proposal and have no curvature in M but λ.
@@ -36,6 +42,7 @@ type KFACStep[T ad.Float] struct {
 	Loss func() float64
 
 	AdaptEvery int  // T₁ ≥ 1; zero means 5
+	GammaEvery int  // T₂ ≥ 0; zero keeps γ = √λ (as kfac-jax does)
 	NoMomentum bool // take δ = αΔ, without the δ₀ term
 
 	// Rho is the last reduction ratio ρ, set by Step when it adapts λ.
@@ -60,6 +67,9 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 	if every < 1 {
 		return fmt.Errorf("optim: KFACStep: AdaptEvery = %d, want ≥ 1", o.AdaptEvery)
 	}
+	if o.GammaEvery < 0 {
+		return fmt.Errorf("optim: KFACStep: GammaEvery = %d, want ≥ 0", o.GammaEvery)
+	}
 	if o.KFAC.Damping == 0 {
 		o.KFAC.Damping = 1e-3
 	}
@@ -78,16 +88,74 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 		}
 	}
 	layers := Layers(params, o.Rec.Traces)
-	if err := o.KFAC.Precondition(layers); err != nil {
-		return err
-	}
-	first := o.prev == nil
-	if first {
+	if o.prev == nil {
 		o.prev = make(map[*ad.Tensor[T]][]T, len(params))
 	}
 	lambda := o.KFAC.Damping
+	var q quadStep
+	var err error
+	if o.GammaEvery > 0 && (o.steps+1)%o.GammaEvery == 0 {
+		q, err = o.adaptGamma(params, layers, grad, lambda)
+	} else {
+		if o.GammaEvery > 0 && o.KFAC.Gamma == 0 {
+			o.KFAC.Gamma = math.Sqrt(lambda)
+		}
+		if err = o.KFAC.Precondition(layers); err == nil {
+			q, err = o.quadratic(params, layers, grad, lambda)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	o.steps++
+	adapt := o.Loss != nil && o.steps%every == 0
+	var h0 float64
+	if adapt {
+		h0 = o.Loss()
+	}
+	for _, p := range params {
+		if _, ok := grad[p]; !ok {
+			continue
+		}
+		prev := o.prev[p]
+		if prev == nil {
+			prev = make([]T, p.Len())
+			o.prev[p] = prev
+		}
+		for k, v := range p.Grad {
+			d := T(-q.alpha)*v + T(q.mu)*prev[k]
+			prev[k] = d
+			p.Data[k] += d
+		}
+	}
+	if adapt {
+		h1 := o.Loss()
+		if math.IsNaN(h0) || math.IsInf(h0, 0) || math.IsNaN(h1) || math.IsInf(h1, 0) {
+			return fmt.Errorf("optim: KFACStep: step %d: loss %v before and %v after the update", o.steps, h0, h1)
+		}
+		if q.predicted < 0 {
+			o.Rho = (h1 - h0) / q.predicted
+			w := math.Pow(19.0/20, float64(every))
+			switch {
+			case o.Rho > 0.75:
+				o.KFAC.Damping *= w
+			case o.Rho < 0.25:
+				o.KFAC.Damping /= w
+			}
+		}
+	}
+	return nil
+}
 
-	// Inner products: Δ = −Grad, δ₀ = prev.
+// quadStep is the minimiser αΔ + μδ₀ of the quadratic model M along the
+// proposal Δ and the previous update δ₀, and M(δ) − h there.
+type quadStep struct {
+	alpha, mu, predicted float64
+}
+
+// quadratic returns the minimiser of M along the proposal Δ = −p.Grad of
+// each parameter and δ₀; grad holds the raw gradients ∇h.
+func (o *KFACStep[T]) quadratic(params []*ad.Tensor[T], layers []Layer[T], grad map[*ad.Tensor[T]][]T, lambda float64) (quadStep, error) {
 	var dd, dp, pp, gd, gp float64
 	for _, p := range params {
 		g, ok := grad[p]
@@ -109,60 +177,72 @@ func (o *KFACStep[T]) Step(params []*ad.Tensor[T]) error {
 	}
 	fdd, fdp, fpp, err := o.fisherProducts(layers)
 	if err != nil {
-		return err
+		return quadStep{}, err
 	}
 	m11, m12, m22 := fdd+lambda*dd, fdp+lambda*dp, fpp+lambda*pp
-	var alpha, mu float64
+	var q quadStep
 	switch det := m11*m22 - m12*m12; {
 	case m11 == 0: // a zero proposal: the gradients vanish
-	case first || o.NoMomentum || pp == 0 || !(det > 0):
-		alpha = -gd / m11
+	case o.NoMomentum || pp == 0 || !(det > 0):
+		q.alpha = -gd / m11
 	default:
-		alpha = -(m22*gd - m12*gp) / det
-		mu = -(m11*gp - m12*gd) / det
+		q.alpha = -(m22*gd - m12*gp) / det
+		q.mu = -(m11*gp - m12*gd) / det
 	}
-	predicted := 0.5 * (alpha*gd + mu*gp) // M(δ) − M(0) at the minimiser
-	if math.IsNaN(alpha) || math.IsInf(alpha, 0) || math.IsNaN(mu) || math.IsInf(mu, 0) {
-		return fmt.Errorf("optim: KFACStep: step %d: step size α = %v, momentum μ = %v (Δᵀ(F+λI)Δ = %v); parameters not updated", o.steps+1, alpha, mu, m11)
+	q.predicted = 0.5 * (q.alpha*gd + q.mu*gp) // M(δ) − M(0) at the minimiser
+	if math.IsNaN(q.alpha) || math.IsInf(q.alpha, 0) || math.IsNaN(q.mu) || math.IsInf(q.mu, 0) {
+		return quadStep{}, fmt.Errorf("optim: KFACStep: step %d: step size α = %v, momentum μ = %v (Δᵀ(F+λI)Δ = %v); parameters not updated", o.steps+1, q.alpha, q.mu, m11)
 	}
-	o.steps++
-	adapt := o.Loss != nil && o.steps%every == 0
-	var h0 float64
-	if adapt {
-		h0 = o.Loss()
+	return q, nil
+}
+
+// adaptGamma tries the factored damping ω₂γ, γ/ω₂ and γ, keeps the one
+// whose minimiser of M is lowest and leaves its proposal in the
+// gradients of params and its inverses in the preconditioner.
+func (o *KFACStep[T]) adaptGamma(params []*ad.Tensor[T], layers []Layer[T], grad map[*ad.Tensor[T]][]T, lambda float64) (quadStep, error) {
+	g0 := o.KFAC.Gamma
+	if g0 == 0 {
+		g0 = math.Sqrt(lambda)
 	}
+	w := math.Pow(19.0/20, float64(o.GammaEvery)/2)
+	trials := [3]float64{g0 * w, g0 / w, g0}
+	var best quadStep
+	pick := -1
+	for i, gamma := range trials {
+		if i > 0 {
+			restoreGrads(params, grad)
+		}
+		o.KFAC.Gamma = gamma
+		if err := o.KFAC.precondition(layers, i == 0, true); err != nil {
+			return quadStep{}, err
+		}
+		q, err := o.quadratic(params, layers, grad, lambda)
+		if err != nil {
+			return quadStep{}, err
+		}
+		if pick < 0 || q.predicted < best.predicted {
+			best, pick = q, i
+		}
+	}
+	if pick != len(trials)-1 {
+		restoreGrads(params, grad)
+		o.KFAC.Gamma = trials[pick]
+		if err := o.KFAC.precondition(layers, false, true); err != nil {
+			return quadStep{}, err
+		}
+	}
+	return best, nil
+}
+
+// restoreGrads puts the raw gradients back into params.
+func restoreGrads[T ad.Float](params []*ad.Tensor[T], grad map[*ad.Tensor[T]][]T) {
 	for _, p := range params {
-		if _, ok := grad[p]; !ok {
-			continue
-		}
-		prev := o.prev[p]
-		if prev == nil {
-			prev = make([]T, p.Len())
-			o.prev[p] = prev
-		}
-		for k, v := range p.Grad {
-			d := T(-alpha)*v + T(mu)*prev[k]
-			prev[k] = d
-			p.Data[k] += d
+		if g, ok := grad[p]; ok {
+			copy(p.Grad, g)
+		} else if p.Grad != nil {
+			clear(p.Grad) // a bias without gradient, given one by storeGrad
 		}
 	}
-	if adapt {
-		h1 := o.Loss()
-		if math.IsNaN(h0) || math.IsInf(h0, 0) || math.IsNaN(h1) || math.IsInf(h1, 0) {
-			return fmt.Errorf("optim: KFACStep: step %d: loss %v before and %v after the update", o.steps, h0, h1)
-		}
-		if predicted < 0 {
-			o.Rho = (h1 - h0) / predicted
-			w := math.Pow(19.0/20, float64(every))
-			switch {
-			case o.Rho > 0.75:
-				o.KFAC.Damping *= w
-			case o.Rho < 0.25:
-				o.KFAC.Damping /= w
-			}
-		}
-	}
-	return nil
 }
 
 // fisherProducts returns ΔᵀFΔ, ΔᵀFδ₀ and δ₀ᵀFδ₀ for the exact mini-batch
