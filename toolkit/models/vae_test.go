@@ -323,3 +323,24 @@ func TestVAETrainsOnBernoulliMixture(t *testing.T) {
 		})
 	}
 }
+
+// Bound is the VAE's single-sample ELBO under another name: the same draws
+// give the same values, and gradients reach every parameter.
+func TestBoundIsTheELBO(t *testing.T) {
+	v := NewVAE[float64](rand.New(rand.NewPCG(1, 1)), []int{5, 4, 2}, ad.Tanh)
+	x := ad.New([]float64{0, 1, 1, 0, 1, 1, 1, 0, 0, 0}, 2, 5)
+	want := ad.Detach(v.ELBO(rand.New(rand.NewPCG(2, 2)), x))
+	b := Bound[float64]{VAE: v, Rand: rand.New(rand.NewPCG(2, 2))}
+	got := b.LogProb(x)
+	for i := range want.Data {
+		if got.Data[i] != want.Data[i] {
+			t.Fatalf("LogProb %v, ELBO %v", got.Data, want.Data)
+		}
+	}
+	ad.Sum(got).Backward()
+	for k, p := range b.Params() {
+		if p.Grad == nil {
+			t.Errorf("parameter %d (shape %v) has no gradient", k, p.Shape())
+		}
+	}
+}
