@@ -12,18 +12,21 @@ import (
 )
 
 // BinaryConditional gives a Bernoulli q(x_j = 1 | x_{∖j}) for binary data:
-// for each row r of x ([M, D]) the logit of x_{dims[r]} = 1, shape [M],
-// never depending on x[r, dims[r]]. BinaryConditionals (learned) and
-// ModelConditionals (a model's own) implement it.
+// Logits gives for each row r of x ([M, D]) the logit of x_{dims[r]} = 1,
+// shape [M], and AllLogits the logits of every dimension of every row,
+// shape [M, D]; neither depends on x_j in the logit of x_j.
+// BinaryConditionals (learned) and ModelConditionals (a model's own)
+// implement it.
 type BinaryConditional interface {
 	Logits(x *ad.Tensor[float64], dims []int) *ad.Tensor[float64]
+	AllLogits(x *ad.Tensor[float64]) *ad.Tensor[float64]
 	Params() []*ad.Tensor[float64]
 }
 
 // BinaryConditionals is the amortised Bernoulli q_φ(x_j | x_{∖j}) of VGI for
 // binary data, one hidden layer shared by all dimensions:
 //
-//	logit q_φ(x_j = 1 | x_{∖j}) = v_jᵀ tanh(Wᵀx_{∖j} + c_j + b) + a_j,
+//	logit q_φ(x_j = 1 | x_{∖j}) = v_jᵀ relu(Wᵀx_{∖j} + c_j + b) + a_j,
 //
 // where x_{∖j} is x with x_j set to zero and c_j is the code of j (the
 // weights a one-hot input of j would have). It is the network of
@@ -41,17 +44,37 @@ type BinaryConditionals struct {
 }
 
 // NewBinaryConditionals returns conditionals for d dimensions with h hidden
-// units: W and V Glorot-uniform from rnd, the codes and biases zero. It
-// panics unless d, h ≥ 1.
+// units: W Glorot-uniform from rnd, the codes, biases and V zero, so that
+// every conditional starts at σ(a_j) = ½ (SetMarginals starts them at the
+// data's marginals instead). It panics unless d, h ≥ 1.
 func NewBinaryConditionals(rnd *rand.Rand, d, h int) *BinaryConditionals {
 	if d < 1 || h < 1 {
 		panic(fmt.Sprintf("missing.NewBinaryConditionals: %d dimensions, %d hidden units", d, h))
 	}
-	w, v := ad.Zeros[float64](d, h), ad.Zeros[float64](d, h)
+	w := ad.Zeros[float64](d, h)
 	nn.GlorotUniform(rnd, w)
-	nn.GlorotUniform(rnd, v)
 	return &BinaryConditionals{W: ad.Param(w), Code: ad.Param(ad.Zeros[float64](d, h)), B: ad.Param(ad.Zeros[float64](h)),
-		V: ad.Param(v), A: ad.Param(ad.Zeros[float64](d))}
+		V: ad.Param(ad.Zeros[float64](d, h)), A: ad.Param(ad.Zeros[float64](d))}
+}
+
+// SetMarginals sets each output bias a_j to the log-odds of the observed
+// values of column j of data, (n₁ + ½)/(n₀ + ½): with V still zero every
+// conditional is then the column's marginal, which is where the chains
+// start (NewChains).
+func (q *BinaryConditionals) SetMarginals(data *Data) {
+	if data.D != q.A.Len() {
+		panic(fmt.Sprintf("missing.BinaryConditionals.SetMarginals: data of %d columns for conditionals of %d", data.D, q.A.Len()))
+	}
+	n0, n1 := make([]float64, data.D), make([]float64, data.D)
+	for i, o := range data.Observed {
+		if o {
+			n1[i%data.D] += data.X[i]
+			n0[i%data.D] += 1 - data.X[i]
+		}
+	}
+	for j := range q.A.Data {
+		q.A.Data[j] = math.Log((n1[j] + 0.5) / (n0[j] + 0.5))
+	}
 }
 
 // Params returns W, the codes, b, V and a.
@@ -69,8 +92,24 @@ func (q *BinaryConditionals) Logits(x *ad.Tensor[float64], dims []int) *ad.Tenso
 	for r, j := range dims {
 		x0[r*d+j] = 0
 	}
-	h := ad.Tanh(ad.Add(ad.Linear(ad.New(x0, m, d), q.W, q.B), ad.IndexSelect(q.Code, 0, dims)))
+	h := ad.ReLU(ad.Add(ad.Linear(ad.New(x0, m, d), q.W, q.B), ad.IndexSelect(q.Code, 0, dims)))
 	return ad.Add(ad.Sum(ad.Mul(h, ad.IndexSelect(q.V, 0, dims)), 1), ad.IndexSelect(q.A, 0, dims))
+}
+
+// AllLogits implements BinaryConditional, differentiable in the
+// parameters, at the cost of M·D·H: Wᵀx_{∖j} = Wᵀx − x_j·W_j for all j at
+// once.
+func (q *BinaryConditionals) AllLogits(x *ad.Tensor[float64]) *ad.Tensor[float64] {
+	m, d := x.Dim(0), x.Dim(1)
+	if q.W.Dim(0) != d {
+		panic(fmt.Sprintf("missing.BinaryConditionals.AllLogits: x of shape %v for conditionals of %d dimensions", x.Shape(), q.W.Dim(0)))
+	}
+	h := q.W.Dim(1)
+	xc := ad.Detach(x)
+	all := ad.Reshape(ad.Linear(xc, q.W, q.B), m, 1, h)
+	own := ad.Mul(ad.Reshape(xc, m, d, 1), q.W) // x_j·W_j, [M, D, H]
+	hid := ad.ReLU(ad.Add(ad.Sub(all, own), q.Code))
+	return ad.Add(ad.Sum(ad.Mul(hid, q.V), 2), q.A)
 }
 
 // rowState is Wᵀx + b for one row, kept up to date as its entries change.
@@ -100,7 +139,9 @@ func (s *rowState) logit(j int, xj float64) float64 {
 	w, c, v := s.q.W.Data[j*h:(j+1)*h], s.q.Code.Data[j*h:(j+1)*h], s.q.V.Data[j*h:(j+1)*h]
 	out := s.q.A.Data[j]
 	for k := range h {
-		out += v[k] * math.Tanh(s.pre[k]-xj*w[k]+c[k])
+		if a := s.pre[k] - xj*w[k] + c[k]; a > 0 {
+			out += v[k] * a
+		}
 	}
 	return out
 }
@@ -202,6 +243,31 @@ func (e ModelConditionals) Logits(x *ad.Tensor[float64], dims []int) *ad.Tensor[
 	return ad.New(out, m)
 }
 
+// AllLogits implements BinaryConditional, outside any graph, by 2·D
+// evaluations of the model per row.
+func (e ModelConditionals) AllLogits(x *ad.Tensor[float64]) *ad.Tensor[float64] {
+	m, d := x.Dim(0), x.Dim(1)
+	rep := make([]float64, 0, m*d*d)
+	dims := make([]int, 0, m*d)
+	for r := range m {
+		for j := range d {
+			rep = append(rep, x.Data[r*d:(r+1)*d]...)
+			dims = append(dims, j)
+		}
+	}
+	return ad.Reshape(e.Logits(ad.New(rep, m*d, d), dims), m, d)
+}
+
+// PairedModel is a Model whose LogProb is a random estimate (a VAE's ELBO,
+// say) that can evaluate two sets of rows with the same randomness in row
+// r of both: BinaryVGI then takes the difference log p(x^(j←1)) −
+// log p(x^(j←0)), which is what trains Q, without the noise of two
+// independent estimates. models.Bound implements it.
+type PairedModel interface {
+	Model
+	LogProbPairs(a, b *ad.Tensor[float64]) (la, lb *ad.Tensor[float64])
+}
+
 // BinaryVGI fits a Model of binary vectors from incomplete Data by
 // variational Gibbs inference with Bernoulli conditionals. The expectation
 // over q(x_j | x_{∖j}) in each univariate bound
@@ -288,7 +354,8 @@ func (v *BinaryVGI) Impute(rnd *rand.Rand, c *Chains, rows []int) {
 // over them (each row's chains weigh 1/R): for a copy with missing values,
 // minus the mean over Dims of its missing dimensions j of the univariate
 // bound Σ_v q(x_j = v | x_{∖j}) log p_θ(x^(j←v)) + c_H·H[q(x_j | x_{∖j})];
-// for a complete row, −log p_θ(x). Its gradient trains θ and φ.
+// for a complete row, −log p_θ(x). Its gradient trains θ and φ. A
+// PairedModel evaluates x^(j←1) and x^(j←0) with common random numbers.
 // Randomness: the choice of dimensions, then whatever the Model draws.
 func (v *BinaryVGI) Objective(rnd *rand.Rand, c *Chains, rows []int) *ad.Tensor[float64] {
 	d := c.Data.D
@@ -331,8 +398,13 @@ func (v *BinaryVGI) Objective(rnd *rand.Rand, c *Chains, rows []int) *ad.Tensor[
 		for r, j := range dims {
 			both[r*d+j], both[(nu+r)*d+j] = 1, 0
 		}
-		lp := v.Model.LogProb(ad.New(both, 2*nu, d))
-		lp1, lp0 := ad.Slice(lp, 0, 0, nu), ad.Slice(lp, 0, nu, 2*nu)
+		var lp1, lp0 *ad.Tensor[float64]
+		if pm, ok := v.Model.(PairedModel); ok {
+			lp1, lp0 = pm.LogProbPairs(ad.New(both[:nu*d], nu, d), ad.New(both[nu*d:], nu, d))
+		} else {
+			lp := v.Model.LogProb(ad.New(both, 2*nu, d))
+			lp1, lp0 = ad.Slice(lp, 0, 0, nu), ad.Slice(lp, 0, nu, 2*nu)
+		}
 		q1, q0 := ad.Sigmoid(logit), ad.Sigmoid(ad.Neg(logit))
 		h := ad.Neg(ad.Add(ad.Mul(q1, ad.LogSigmoid(logit)), ad.Mul(q0, ad.LogSigmoid(ad.Neg(logit)))))
 		bound := ad.Add(ad.Add(ad.Mul(q1, lp1), ad.Mul(q0, lp0)), ad.MulScalar(h, ch))
@@ -341,42 +413,38 @@ func (v *BinaryVGI) Objective(rnd *rand.Rand, c *Chains, rows []int) *ad.Tensor[
 	return sumTerms(terms)
 }
 
-// Warm returns minus the pseudo-log-likelihood of observed values under Q,
-// averaged over the given rows: for each copy, the mean over Dims (at least
-// 8) of its observed dimensions j of log q(x_j | x_{∖j}) at the chain's
-// current values. Its gradient trains φ alone; it is the reference's
+// Warm returns minus the pseudo-log-likelihood of the observed values
+// under Q, averaged over the given rows: for each copy, the mean over its
+// observed dimensions j of log q(x_j | x_{∖j}) at the chain's current
+// values (AllLogits). Its gradient trains φ alone; it is the reference's
 // warm-up of the conditionals as regressors of the observed data.
-// Randomness: the choice of dimensions.
-func (v *BinaryVGI) Warm(rnd *rand.Rand, c *Chains, rows []int) *ad.Tensor[float64] {
+func (v *BinaryVGI) Warm(c *Chains, rows []int) *ad.Tensor[float64] {
 	d := c.Data.D
-	want := max(v.Dims, 8)
-	var base, target, weights []float64
-	var dims []int
+	x := make([]float64, 0, len(rows)*c.R*d)
+	weights := make([]float64, 0, len(rows)*c.R*d)
 	for _, i := range rows {
-		var obs []int
-		for j := range d {
-			if c.Data.Observed[i*d+j] {
-				obs = append(obs, j)
+		obs := c.Data.Observed[i*d : (i+1)*d]
+		n := 0
+		for _, o := range obs {
+			if o {
+				n++
 			}
 		}
-		k := min(want, len(obs))
 		for r := range c.R {
-			row := c.X[(i*c.R+r)*d : (i*c.R+r+1)*d]
-			for _, p := range rnd.Perm(len(obs))[:k] {
-				base = append(base, row...)
-				dims = append(dims, obs[p])
-				target = append(target, row[obs[p]])
-				weights = append(weights, 1/float64(c.R*k))
+			x = append(x, c.X[(i*c.R+r)*d:(i*c.R+r+1)*d]...)
+			for _, o := range obs {
+				w := 0.0
+				if o {
+					w = 1 / float64(c.R*n)
+				}
+				weights = append(weights, w)
 			}
 		}
 	}
-	if len(dims) == 0 {
-		return ad.Scalar(0.0)
-	}
-	nu := len(dims)
-	logit := v.Q.Logits(ad.New(base, nu, d), dims)
-	ll := ad.Neg(ad.BCEWithLogits(logit, ad.New(target, nu)))
-	return ad.MulScalar(ad.Sum(ad.Mul(ll, ad.New(weights, nu))), -1/float64(len(rows)))
+	m := len(rows) * c.R
+	xt := ad.New(x, m, d)
+	nll := ad.BCEWithLogits(v.Q.AllLogits(xt), xt)
+	return ad.MulScalar(ad.Sum(ad.Mul(nll, ad.New(weights, m, d))), 1/float64(len(rows)))
 }
 
 // Step imputes the given rows' chains (Impute) and takes one optimizer
@@ -418,7 +486,7 @@ func (v *BinaryVGI) Fit(rnd *rand.Rand, data *Data, epochs, batch int) ([]float6
 		v.QOpt = &optim.Adam[float64]{LR: 1e-3}
 	}
 	if _, err := runEpochs(rnd, data.N, v.Warmup, batch, func(rows []int) (float64, error) {
-		return descend("BinaryVGI warm-up", v.Warm(rnd, c, rows), update{"conditionals", v.Q.Params(), v.QOpt})
+		return descend("BinaryVGI warm-up", v.Warm(c, rows), update{"conditionals", v.Q.Params(), v.QOpt})
 	}); err != nil {
 		return nil, c, fmt.Errorf("warm-up: %w", err)
 	}

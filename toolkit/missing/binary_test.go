@@ -62,6 +62,14 @@ func (m *bernoulliMixture) logMarginal(x []float64, observed []bool) float64 {
 	return ad.LogSumExp(lp, 0).Item()
 }
 
+// paired evaluates the mixture through LogProbPairs, which must not change
+// the objective of an exact model.
+type paired struct{ *bernoulliMixture }
+
+func (p paired) LogProbPairs(a, b *ad.Tensor[float64]) (la, lb *ad.Tensor[float64]) {
+	return p.LogProb(a), p.LogProb(b)
+}
+
 // opaque hides the concrete type of a BinaryConditional, so that the
 // generic (unoptimised) code paths run.
 type opaque struct{ BinaryConditional }
@@ -85,7 +93,8 @@ func TestBinaryConditionalsLogits(t *testing.T) {
 	}
 	l := ad.Detach(q.Logits(x, dims))
 	// Flipping x_j leaves q(x_j | x_{∖j}) unchanged; flipping another entry
-	// changes it.
+	// changes it (unless every hidden unit is off).
+	depends := 0
 	for r, j := range dims {
 		row := x.Data[r*d : (r+1)*d]
 		flip := append([]float64(nil), row...)
@@ -95,8 +104,8 @@ func TestBinaryConditionalsLogits(t *testing.T) {
 		}
 		other := append([]float64(nil), row...)
 		other[(j+1)%d] = 1 - other[(j+1)%d]
-		if got := q.Logits(ad.New(other, 1, d), []int{j}).Data[0]; got == l.Data[r] {
-			t.Errorf("row %d: logit of x_%d does not depend on x_%d", r, j, (j+1)%d)
+		if got := q.Logits(ad.New(other, 1, d), []int{j}).Data[0]; got != l.Data[r] {
+			depends++
 		}
 		// The incremental evaluation of Gibbs sweeps agrees.
 		p := make([]float64, 1)
@@ -105,11 +114,55 @@ func TestBinaryConditionalsLogits(t *testing.T) {
 			t.Errorf("row %d: incremental q(x_%d = 1) %v, Logits gives %v", r, j, p[0], sigmoid(l.Data[r]))
 		}
 	}
-	worst, err := ad.GradCheck(func(ps ...*ad.Tensor[float64]) *ad.Tensor[float64] {
-		return (&BinaryConditionals{W: ps[0], Code: ps[1], B: ps[2], V: ps[3], A: ps[4]}).Logits(x, dims)
-	}, q.Params()...)
+	if depends == 0 {
+		t.Error("no logit depends on the other entries of its row")
+	}
+	// AllLogits agrees with Logits, for the learned and the exact
+	// conditionals.
+	mix := newMixture(rnd, 2, d, 1)
+	for _, c := range []BinaryConditional{q, ModelConditionals{mix}} {
+		all := ad.Detach(c.AllLogits(x))
+		for r := range m {
+			for j := range d {
+				one := c.Logits(ad.New(x.Data[r*d:(r+1)*d], 1, d), []int{j}).Data[0]
+				if math.Abs(all.Data[r*d+j]-one) > 1e-12 {
+					t.Errorf("%T, row %d: AllLogits gives x_%d %v, Logits %v", c, r, j, all.Data[r*d+j], one)
+				}
+			}
+		}
+	}
+	for name, f := range map[string]func(q *BinaryConditionals) *ad.Tensor[float64]{
+		"Logits":    func(q *BinaryConditionals) *ad.Tensor[float64] { return q.Logits(x, dims) },
+		"AllLogits": func(q *BinaryConditionals) *ad.Tensor[float64] { return q.AllLogits(x) },
+	} {
+		worst, err := ad.GradCheck(func(ps ...*ad.Tensor[float64]) *ad.Tensor[float64] {
+			return f(&BinaryConditionals{W: ps[0], Code: ps[1], B: ps[2], V: ps[3], A: ps[4]})
+		}, q.Params()...)
+		if err != nil {
+			t.Fatalf("%s: gradient check: %v (worst %g)", name, err, worst)
+		}
+	}
+}
+
+// New conditionals are the data's marginals after SetMarginals, whatever
+// the other entries of the row.
+func TestBinaryConditionalsSetMarginals(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(2, 3))
+	nan := math.NaN()
+	data, err := NewData([]float64{1, 0, nan, 1, 1, 0, 0, nan, 1, 0, 1, 0}, 4, 3)
 	if err != nil {
-		t.Fatalf("gradient check: %v (worst %g)", err, worst)
+		t.Fatal(err)
+	}
+	q := NewBinaryConditionals(rnd, 3, 4)
+	q.SetMarginals(data)
+	want := []float64{2.5 / 5, 2.5 / 4, 1.5 / 4} // (n₁ + ½)/(n + 1)
+	for _, x := range [][]float64{{0, 0, 0}, {1, 1, 1}, {0, 1, 0}} {
+		l := q.AllLogits(ad.New(x, 1, 3))
+		for j, w := range want {
+			if p := sigmoid(l.Data[j]); math.Abs(p-w) > 1e-12 {
+				t.Errorf("x = %v: q(x_%d = 1) = %v, want %v", x, j, p, w)
+			}
+		}
 	}
 }
 
@@ -177,6 +230,9 @@ func TestBinaryUnivariateBound(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := -v.Objective(rnd, c, []int{0}).Item()
+			if p := -(&BinaryVGI{Model: paired{m}, Q: q}).Objective(rnd, c, []int{0}).Item(); p != got {
+				t.Errorf("trial %d: the paired evaluation gives %v, the plain one %v", trial, p, got)
+			}
 			// KL(q ‖ p(x_j | x_∖j)) between two Bernoullis.
 			a := sigmoid(q.Logits(ad.New(x, 1, d), []int{j}).Data[0])
 			b := sigmoid(ModelConditionals{m}.Logits(ad.New(x, 1, d), []int{j}).Data[0])
