@@ -98,7 +98,7 @@ func (q *BinaryConditionals) Logits(x *ad.Tensor[float64], dims []int) *ad.Tenso
 
 // AllLogits implements BinaryConditional, differentiable in the
 // parameters, at the cost of M·D·H: Wᵀx_{∖j} = Wᵀx − x_j·W_j for all j at
-// once.
+// once, in one op.
 func (q *BinaryConditionals) AllLogits(x *ad.Tensor[float64]) *ad.Tensor[float64] {
 	m, d := x.Dim(0), x.Dim(1)
 	if q.W.Dim(0) != d {
@@ -106,10 +106,61 @@ func (q *BinaryConditionals) AllLogits(x *ad.Tensor[float64]) *ad.Tensor[float64
 	}
 	h := q.W.Dim(1)
 	xc := ad.Detach(x)
-	all := ad.Reshape(ad.Linear(xc, q.W, q.B), m, 1, h)
-	own := ad.Mul(ad.Reshape(xc, m, d, 1), q.W) // x_j·W_j, [M, D, H]
-	hid := ad.ReLU(ad.Add(ad.Sub(all, own), q.Code))
-	return ad.Add(ad.Sum(ad.Mul(hid, q.V), 2), q.A)
+	pre := ad.Detach(ad.Linear(xc, ad.Detach(q.W), ad.Detach(q.B))).Data // Wᵀx + b, [M, H]
+	// act calls f with the pre-activation of unit k of head j for row r
+	// wherever it is positive.
+	act := func(r, j int, f func(k int, a float64)) {
+		p, xj := pre[r*h:(r+1)*h], x.Data[r*d+j]
+		w, c := q.W.Data[j*h:(j+1)*h], q.Code.Data[j*h:(j+1)*h]
+		for k := range h {
+			if a := p[k] - xj*w[k] + c[k]; a > 0 {
+				f(k, a)
+			}
+		}
+	}
+	out := make([]float64, m*d)
+	for r := range m {
+		for j := range d {
+			v, s := q.V.Data[j*h:(j+1)*h], q.A.Data[j]
+			act(r, j, func(k int, a float64) { s += v[k] * a })
+			out[r*d+j] = s
+		}
+	}
+	return ad.Custom("missing.BinaryConditionals.AllLogits", ad.New(out, m, d), q.Params(), func(g *ad.Tensor[float64]) []*ad.Tensor[float64] {
+		gw, gc, gb := make([]float64, d*h), make([]float64, d*h), make([]float64, h)
+		gv, ga := make([]float64, d*h), make([]float64, d)
+		gpre := make([]float64, m*h)
+		for r := range m {
+			for j := range d {
+				gj := g.Data[r*d+j]
+				if gj == 0 {
+					continue
+				}
+				ga[j] += gj
+				xj, v := x.Data[r*d+j], q.V.Data[j*h:(j+1)*h]
+				act(r, j, func(k int, a float64) {
+					gv[j*h+k] += gj * a
+					gk := gj * v[k] // ∂/∂a
+					gc[j*h+k] += gk
+					gw[j*h+k] -= xj * gk
+					gpre[r*h+k] += gk
+				})
+			}
+		}
+		for r := range m {
+			for i := range d {
+				if xi := x.Data[r*d+i]; xi != 0 {
+					for k := range h {
+						gw[i*h+k] += xi * gpre[r*h+k]
+					}
+				}
+			}
+			for k := range h {
+				gb[k] += gpre[r*h+k]
+			}
+		}
+		return []*ad.Tensor[float64]{ad.New(gw, d, h), ad.New(gc, d, h), ad.New(gb, h), ad.New(gv, d, h), ad.New(ga, d)}
+	})
 }
 
 // rowState is Wᵀx + b for one row, kept up to date as its entries change.
@@ -296,8 +347,11 @@ type BinaryVGI struct {
 	// EntropyWeight is c_H, the weight of q's entropy. Zero means 1.
 	EntropyWeight float64
 	// Warmup is the number of epochs Fit first trains Q alone on the
-	// pseudo-likelihood of the observed values (Warm), with the chains
-	// left at their starting values: the reference's optional warm-up.
+	// pseudo-likelihood of the observed values (Warm), imputing the
+	// chains with Q before each step as Step does: the reference's
+	// optional warm-up, which fits Q to the pre-imputed data only, made
+	// iterative so that Q learns from completions of its own rather than
+	// from rows whose missing half is noise.
 	Warmup int
 	// ModelOpt and QOpt update θ and φ. Nil means Adam with learning rate
 	// 1e-3 for both.
@@ -467,7 +521,7 @@ func (v *BinaryVGI) Step(rnd *rand.Rand, c *Chains, rows []int) (float64, error)
 }
 
 // Fit starts the chains from the empirical marginals, trains Q alone for
-// Warmup epochs (Warm), then runs epochs of Step over the data in shuffled
+// Warmup epochs (Impute, then a step on Warm), then runs epochs of Step over the data in shuffled
 // minibatches of the given size. It returns the mean objective of each
 // epoch after the warm-up and the chains. It stops at the first error,
 // naming the epoch and step.
@@ -486,6 +540,7 @@ func (v *BinaryVGI) Fit(rnd *rand.Rand, data *Data, epochs, batch int) ([]float6
 		v.QOpt = &optim.Adam[float64]{LR: 1e-3}
 	}
 	if _, err := runEpochs(rnd, data.N, v.Warmup, batch, func(rows []int) (float64, error) {
+		v.Impute(rnd, c, rows)
 		return descend("BinaryVGI warm-up", v.Warm(c, rows), update{"conditionals", v.Q.Params(), v.QOpt})
 	}); err != nil {
 		return nil, c, fmt.Errorf("warm-up: %w", err)
