@@ -61,8 +61,11 @@ var MNISTMethods = []string{"VGI", "mean imputation", "zero imputation"}
 // P(x_j = 1 | x_obs), Rao-Blackwellised; the baselines: the fitted VAE's
 // reconstruction of the filled-in image), and the fitting time.
 type MNISTRow struct {
-	Rate              float64
-	LogLik, LogLikSE  []float64
+	Rate             float64
+	LogLik, LogLikSE []float64
+	// LogLikDiffSE is the standard error of each method's held-out
+	// log-likelihood minus VGI's, over the test images (paired).
+	LogLikDiffSE      []float64
 	RMSE, RMSESE      []float64
 	Seconds           []float64
 	ColumnMeansRMSE   float64 // the RMSE of filling in the column means
@@ -101,12 +104,13 @@ func RunMNIST(cfg MNISTConfig) (*MNISTResult, error) {
 		return nil, fmt.Errorf("missingdata: complete data: %w", err)
 	}
 	res.CompleteSeconds = time.Since(start).Seconds()
-	res.Complete, res.CompleteSE = heldOutVAE(vae, held, cfg)
+	res.Complete, res.CompleteSE = meanSE(heldOutVAE(vae, held, cfg))
 
 	for ri, rate := range cfg.Rates {
 		rnd := rand.New(rand.NewPCG(cfg.Seed, 10+uint64(ri)))
 		x := missing.MCAR(rnd, full, d, rate)
 		row := MNISTRow{Rate: rate}
+		var vgi []float64
 		for m, name := range MNISTMethods {
 			data, err := missing.NewData(x, train.N, d)
 			if err != nil {
@@ -118,9 +122,18 @@ func RunMNIST(cfg MNISTConfig) (*MNISTResult, error) {
 				return nil, fmt.Errorf("missingdata: rate %v, %s: %w", rate, name, err)
 			}
 			row.Seconds = append(row.Seconds, time.Since(start).Seconds())
-			ll, llse := heldOutVAE(vae, held, cfg)
+			lls := heldOutVAE(vae, held, cfg)
+			if m == 0 {
+				vgi = lls
+			}
+			diff := make([]float64, len(lls))
+			for i := range diff {
+				diff[i] = lls[i] - vgi[i]
+			}
+			_, dse := meanSE(diff)
+			ll, llse := meanSE(lls)
 			rm, rmse := rmse(imputed, full)
-			row.LogLik, row.LogLikSE = append(row.LogLik, ll), append(row.LogLikSE, llse)
+			row.LogLik, row.LogLikSE, row.LogLikDiffSE = append(row.LogLik, ll), append(row.LogLikSE, llse), append(row.LogLikDiffSE, dse)
 			row.RMSE, row.RMSESE = append(row.RMSE, rm), append(row.RMSESE, rmse)
 		}
 		means, err := missing.NewData(x, train.N, d)
@@ -229,11 +242,11 @@ func reconstruct(vae *models.VAE[float64], data *missing.Data) *missing.Data {
 	return out
 }
 
-// heldOutVAE returns the mean importance-sampled log-likelihood of the test
-// images and its standard error.
-func heldOutVAE(vae *models.VAE[float64], test *ad.Tensor[float64], cfg MNISTConfig) (mean, se float64) {
+// heldOutVAE returns the importance-sampled log-likelihood of each test
+// image.
+func heldOutVAE(vae *models.VAE[float64], test *ad.Tensor[float64], cfg MNISTConfig) []float64 {
 	ev := models.ConvertVAE[float64](vae, nil)
-	return meanSE(vi.LogLikelihood(rand.New(rand.NewPCG(cfg.Seed, 500)), ev, test, cfg.Samples, 0))
+	return vi.LogLikelihood(rand.New(rand.NewPCG(cfg.Seed, 500)), ev, test, cfg.Samples, 0)
 }
 
 func seq(n int) []int {
