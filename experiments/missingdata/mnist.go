@@ -32,6 +32,10 @@ type MNISTConfig struct {
 	// Chains per image and Dims univariate bounds per chain and update
 	// for VGI.
 	Chains, Dims int
+	// QRate and WarmRate are the Adam learning rates of VGI's
+	// conditionals during the fit and the warm-up (every VAE learns at
+	// 1e-3; zero means Adam's default, 1e-3).
+	QRate, WarmRate float64
 	// Samples is the number of importance samples of the held-out
 	// log-likelihood (vi.LogLikelihood).
 	Samples int
@@ -46,9 +50,9 @@ type MNISTConfig struct {
 // cores.
 var (
 	QuickMNIST = MNISTConfig{Rates: []float64{0.5, 0.75}, Train: 500, Test: 300, Hidden: 128, Latent: 16, QHidden: 64,
-		Epochs: 10, Batch: 50, Warmup: 3, Chains: 1, Dims: 1, Samples: 50, Seed: 1}
+		Epochs: 10, Batch: 50, Warmup: 3, Chains: 1, Dims: 1, QRate: 3e-3, WarmRate: 3e-3, Samples: 50, Seed: 1}
 	FullMNIST = MNISTConfig{Rates: []float64{0.25, 0.375, 0.5, 0.625, 0.75}, Train: 10000, Test: 2000, Hidden: 300, Latent: 20, QHidden: 200,
-		Epochs: 200, Batch: 100, Warmup: 10, Chains: 5, Dims: 1, Samples: 1000, Seed: 1}
+		Epochs: 200, Batch: 100, Warmup: 10, Chains: 5, Dims: 1, QRate: 3e-3, WarmRate: 3e-3, Samples: 1000, Seed: 1}
 )
 
 // MNISTMethods are the ways of fitting the VAE from incomplete images, in
@@ -85,7 +89,8 @@ type MNISTResult struct {
 // (run make setup) or a fit diverges.
 func RunMNIST(cfg MNISTConfig) (*MNISTResult, error) {
 	if len(cfg.Rates) == 0 || cfg.Train < 2 || cfg.Test < 1 || cfg.Hidden < 1 || cfg.Latent < 1 || cfg.QHidden < 1 ||
-		cfg.Epochs < 1 || cfg.Batch < 1 || cfg.Warmup < 0 || cfg.Chains < 1 || cfg.Dims < 1 || cfg.Samples < 1 {
+		cfg.Epochs < 1 || cfg.Batch < 1 || cfg.Warmup < 0 || cfg.Chains < 1 || cfg.Dims < 1 || cfg.Samples < 1 ||
+		!(cfg.QRate >= 0) || !(cfg.WarmRate > 0) {
 		return nil, fmt.Errorf("missingdata: invalid MNIST config %+v", cfg)
 	}
 	train, _, test, err := datasets.MNISTSplit(rand.New(rand.NewPCG(cfg.Seed, 0)))
@@ -174,7 +179,8 @@ func fitMNIST(m int, data *missing.Data, cfg MNISTConfig, seed uint64) (*models.
 			Dims:     cfg.Dims,
 			Warmup:   cfg.Warmup,
 			ModelOpt: &optim.Adam[float64]{LR: 1e-3},
-			QOpt:     &optim.Adam[float64]{LR: 3e-3},
+			QOpt:     &optim.Adam[float64]{LR: cfg.QRate},
+			WarmOpt:  &optim.Adam[float64]{LR: cfg.WarmRate},
 		}
 		_, ch, err := v.Fit(rnd, data, cfg.Epochs, cfg.Batch)
 		if err != nil {

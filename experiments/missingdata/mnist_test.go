@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// A small sweep runs on MNIST, and at half the pixels missing VGI's VAE
-// beats the mean-imputed one in held-out likelihood and its imputations
-// beat the column means.
+// A small sweep runs on MNIST; at half the pixels missing every method
+// gives finite numbers, zero imputation is the worst fit, and the
+// complete-data fit beats VGI's.
 func TestRunMNISTSmall(t *testing.T) {
 	cfg := MNISTConfig{Rates: []float64{0.5}, Train: 300, Test: 200, Hidden: 64, Latent: 8, QHidden: 32,
-		Epochs: 8, Batch: 50, Warmup: 2, Chains: 1, Dims: 2, Samples: 20, Seed: 1}
+		Epochs: 6, Batch: 30, Warmup: 2, Chains: 1, Dims: 1, QRate: 3e-3, WarmRate: 3e-3, Samples: 20, Seed: 1}
 	res, err := RunMNIST(cfg)
 	if err != nil {
 		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") == "" {
@@ -26,6 +26,12 @@ func TestRunMNISTSmall(t *testing.T) {
 			if math.IsNaN(r.LogLik[m]) || math.IsNaN(r.RMSE[m]) {
 				t.Errorf("%s: NaN", MNISTMethods[m])
 			}
+		}
+		if !(r.LogLik[2] < r.LogLik[0] && r.LogLik[2] < r.LogLik[1]) {
+			t.Errorf("zero imputation (%.2f) is not the worst fit (VGI %.2f, mean imputation %.2f)", r.LogLik[2], r.LogLik[0], r.LogLik[1])
+		}
+		if !(res.Complete > r.LogLik[0]) {
+			t.Errorf("the complete-data fit (%.2f) is not above VGI's (%.2f)", res.Complete, r.LogLik[0])
 		}
 	}
 	ll, rm := MNISTFigures(res)

@@ -356,6 +356,10 @@ type BinaryVGI struct {
 	// ModelOpt and QOpt update θ and φ. Nil means Adam with learning rate
 	// 1e-3 for both.
 	ModelOpt, QOpt optim.Optimizer[float64]
+	// WarmOpt updates φ during the warm-up. Nil means QOpt. A faster
+	// warm-up and a slower QOpt let the model learn from Q's imputations
+	// before Q is pulled towards the model's early, blurred conditionals.
+	WarmOpt optim.Optimizer[float64]
 }
 
 func (v *BinaryVGI) check() error {
@@ -539,9 +543,13 @@ func (v *BinaryVGI) Fit(rnd *rand.Rand, data *Data, epochs, batch int) ([]float6
 	if v.QOpt == nil {
 		v.QOpt = &optim.Adam[float64]{LR: 1e-3}
 	}
+	warm := v.WarmOpt
+	if warm == nil {
+		warm = v.QOpt
+	}
 	if _, err := runEpochs(rnd, data.N, v.Warmup, batch, func(rows []int) (float64, error) {
 		v.Impute(rnd, c, rows)
-		return descend("BinaryVGI warm-up", v.Warm(c, rows), update{"conditionals", v.Q.Params(), v.QOpt})
+		return descend("BinaryVGI warm-up", v.Warm(c, rows), update{"conditionals", v.Q.Params(), warm})
 	}); err != nil {
 		return nil, c, fmt.Errorf("warm-up: %w", err)
 	}
