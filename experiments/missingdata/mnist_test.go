@@ -11,7 +11,7 @@ import (
 // complete-data fit beats VGI's.
 func TestRunMNISTSmall(t *testing.T) {
 	cfg := MNISTConfig{Rates: []float64{0.5}, Train: 300, Test: 200, Hidden: 64, Latent: 8, QHidden: 32,
-		Epochs: 6, Batch: 30, Warmup: 2, Chains: 1, Dims: 1, QRate: 3e-3, WarmRate: 3e-3, Samples: 20, Seed: 1}
+		Epochs: 6, Batch: 30, Warmup: 2, Chains: 1, Dims: 1, QRate: 1e-4, WarmRate: 1e-2, Samples: 20, Seed: 1}
 	res, err := RunMNIST(cfg)
 	if err != nil {
 		if os.Getenv("STOCHGRAD_REQUIRE_SETUP") == "" {
