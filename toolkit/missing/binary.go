@@ -525,10 +525,10 @@ func (v *BinaryVGI) Step(rnd *rand.Rand, c *Chains, rows []int) (float64, error)
 }
 
 // Fit starts the chains from the empirical marginals, trains Q alone for
-// Warmup epochs (Impute, then a step on Warm), then runs epochs of Step over the data in shuffled
-// minibatches of the given size. It returns the mean objective of each
-// epoch after the warm-up and the chains. It stops at the first error,
-// naming the epoch and step.
+// Warmup epochs (Impute, then a step on Warm), then runs epochs of Step
+// over the data in shuffled minibatches of the given size. It returns the
+// mean objective of each epoch after the warm-up and the chains. It stops
+// at the first error, naming the epoch and step.
 func (v *BinaryVGI) Fit(rnd *rand.Rand, data *Data, epochs, batch int) ([]float64, *Chains, error) {
 	if err := v.check(); err != nil {
 		return nil, nil, err
