@@ -29,8 +29,10 @@ type BinaryConditional interface {
 //	logit q_φ(x_j = 1 | x_{∖j}) = v_jᵀ relu(Wᵀx_{∖j} + c_j + b) + a_j,
 //
 // where x_{∖j} is x with x_j set to zero and c_j is the code of j (the
-// weights a one-hot input of j would have). It is the network of
-// Conditionals with a head per dimension, and it is built so that the
+// weights a one-hot input of j would have). It is the one-layer network
+// of Conditionals with ReLU units (cheaper than tanh in the Gibbs sweeps,
+// where it is evaluated once per flip) and a head per dimension, and it is
+// built so that the
 // conditionals of all D dimensions of a row cost O(D·H) rather than
 // O(D²·H): Wᵀx_{∖j} = Wᵀx − x_j·W_j. A Gibbs sweep updates Wᵀx by one row
 // of W per flip, which is what makes scanning every missing pixel of an
