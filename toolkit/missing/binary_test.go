@@ -422,3 +422,48 @@ func TestBinaryBadInput(t *testing.T) {
 		t.Errorf("a NaN mixing weight: %v", err)
 	}
 }
+
+// counting counts its steps and takes them with plain gradient descent.
+type counting struct{ steps int }
+
+func (c *counting) Step(params []*ad.Tensor[float64]) error {
+	c.steps++
+	return (&optim.SGD[float64]{LR: 1e-2}).Step(params)
+}
+
+// The warm-up steps with WarmOpt and only on Q; the fit then steps with
+// ModelOpt and QOpt, once per minibatch each.
+func TestBinaryVGIWarmOpt(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(13, 14))
+	const n, d = 20, 4
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = float64(rnd.IntN(2))
+	}
+	data, err := NewData(MCAR(rnd, x, d, 0.3), n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, qo, mo := &counting{}, &counting{}, &counting{}
+	m := newMixture(rnd, 2, d, 1)
+	v := &BinaryVGI{Model: m, Q: NewBinaryConditionals(rnd, d, 3), Warmup: 2, WarmOpt: warm, QOpt: qo, ModelOpt: mo}
+	before := append([]float64(nil), m.Logits.Data...)
+	if _, _, err := v.Fit(rnd, data, 0, 5); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range before {
+		if m.Logits.Data[i] != w {
+			t.Fatal("the warm-up changed the model")
+		}
+	}
+	if warm.steps != 8 || qo.steps != 0 || mo.steps != 0 {
+		t.Errorf("warm-up of 2 epochs in 4 batches: %d, %d and %d steps of WarmOpt, QOpt and ModelOpt; want 8, 0, 0", warm.steps, qo.steps, mo.steps)
+	}
+	v.Warmup = 0
+	if _, _, err := v.Fit(rnd, data, 3, 5); err != nil {
+		t.Fatal(err)
+	}
+	if warm.steps != 8 || qo.steps != 12 || mo.steps != 12 {
+		t.Errorf("3 epochs in 4 batches: %d, %d and %d steps of WarmOpt, QOpt and ModelOpt; want 8, 12, 12", warm.steps, qo.steps, mo.steps)
+	}
+}
