@@ -7,9 +7,13 @@
 //	E_{q_φ(x_j | x_{∖j})} log p_θ(x_j, x_{∖j}) + H[q_φ(x_j | x_{∖j})] ≤ log p_θ(x_{∖j}),
 //
 // one for each selected missing dimension j, which trains θ and φ at once.
-// It also holds factor analysis, whose likelihood, conditionals and
-// posteriors are exact, and the baselines the method is compared with
-// (mean imputation, Gibbs imputation with exact conditionals).
+// VGI does so with Gaussian conditionals; BinaryVGI with Bernoulli ones for
+// binary data (images with missing pixels), where the expectation over x_j
+// is an exact sum over its two values and the model may be a bound such
+// as a VAE's ELBO (models.Bound). It also holds factor analysis, whose
+// likelihood, conditionals and posteriors are exact, and the baselines the
+// method is compared with (mean imputation, Gibbs imputation with exact
+// conditionals).
 package missing
 
 import (

@@ -127,7 +127,12 @@ type Chains struct {
 // NewChains starts R chains per row from the empirical marginals of the
 // observed values.
 func (v *VGI) NewChains(rnd *rand.Rand, data *Data) *Chains {
-	r := v.chains()
+	return newChains(rnd, data, v.chains())
+}
+
+// newChains starts r chains per row from the empirical marginals of the
+// observed values.
+func newChains(rnd *rand.Rand, data *Data, r int) *Chains {
 	c := &Chains{Data: data, R: r, X: make([]float64, 0, data.N*r*data.D)}
 	for i := range data.N {
 		row := data.X[i*data.D : (i+1)*data.D]
@@ -270,14 +275,7 @@ func (v *VGI) Objective(rnd *rand.Rand, c *Chains, rows []int) *ad.Tensor[float6
 		elbo := ad.Add(v.Model.LogProb(x), ad.MulScalar(h, ch))
 		terms = append(terms, ad.MulScalar(ad.Sum(ad.Mul(elbo, ad.New(weights, nu))), scale))
 	}
-	if len(terms) == 0 {
-		return ad.Scalar(0.0)
-	}
-	out := terms[0]
-	for _, t := range terms[1:] {
-		out = ad.Add(out, t)
-	}
-	return out
+	return sumTerms(terms)
 }
 
 // Step imputes the given rows' chains (Impute) and takes one optimizer
@@ -296,29 +294,14 @@ func (v *VGI) Step(rnd *rand.Rand, c *Chains, rows []int) (float64, error) {
 		}
 	}
 	v.Impute(rnd, c, rows)
-	loss := v.Objective(rnd, c, rows)
-	val := loss.Item()
-	if math.IsNaN(val) || math.IsInf(val, 0) {
-		return val, fmt.Errorf("missing: VGI: objective is %v", val)
-	}
-	if loss.RequiresGrad() {
-		loss.Backward()
-	}
 	if v.ModelOpt == nil {
 		v.ModelOpt = &optim.Adam[float64]{LR: 1e-2}
 	}
 	if v.QOpt == nil {
 		v.QOpt = &optim.Adam[float64]{LR: 1e-3}
 	}
-	defer zero(v.Model.Params())
-	defer zero(v.Q.Params())
-	if err := v.ModelOpt.Step(v.Model.Params()); err != nil {
-		return val, fmt.Errorf("missing: VGI: model update: %w", err)
-	}
-	if err := v.QOpt.Step(v.Q.Params()); err != nil {
-		return val, fmt.Errorf("missing: VGI: conditionals update: %w", err)
-	}
-	return val, nil
+	return descend("VGI", v.Objective(rnd, c, rows),
+		update{"model", v.Model.Params(), v.ModelOpt}, update{"conditionals", v.Q.Params(), v.QOpt})
 }
 
 // Fit runs epochs over the data in shuffled minibatches of the given size,
@@ -333,21 +316,29 @@ func (v *VGI) Fit(rnd *rand.Rand, data *Data, epochs, batch int) ([]float64, *Ch
 		return nil, nil, fmt.Errorf("missing: VGI.Fit: %d epochs in batches of %d", epochs, batch)
 	}
 	c := v.NewChains(rnd, data)
+	hist, err := runEpochs(rnd, data.N, epochs, batch, func(rows []int) (float64, error) { return v.Step(rnd, c, rows) })
+	return hist, c, err
+}
+
+// epochs_ runs step over the n rows in shuffled minibatches for the given
+// number of epochs and returns the mean of step's values in each epoch,
+// stopping at the first error, which it prefixes with the epoch and step.
+func runEpochs(rnd *rand.Rand, n, epochs, batch int, step func(rows []int) (float64, error)) ([]float64, error) {
 	hist := make([]float64, 0, epochs)
 	for e := range epochs {
-		perm := rnd.Perm(data.N)
+		perm := rnd.Perm(n)
 		sum, steps := 0.0, 0
-		for s := 0; s < data.N; s += batch {
-			l, err := v.Step(rnd, c, perm[s:min(s+batch, data.N)])
+		for s := 0; s < n; s += batch {
+			l, err := step(perm[s:min(s+batch, n)])
 			if err != nil {
-				return hist, c, fmt.Errorf("epoch %d, step %d: %w", e, steps, err)
+				return hist, fmt.Errorf("epoch %d, step %d: %w", e, steps, err)
 			}
 			sum += l
 			steps++
 		}
 		hist = append(hist, sum/float64(steps))
 	}
-	return hist, c, nil
+	return hist, nil
 }
 
 func zero(ps []*ad.Tensor[float64]) {

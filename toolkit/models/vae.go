@@ -76,6 +76,12 @@ func (v *VAE[T]) ELBO(rnd *rand.Rand, x *ad.Tensor[T]) *ad.Tensor[T] {
 // (binary data, or grey levels read as Bernoulli means); ELBOTerms panics
 // otherwise, since pixel values in 0..255 are a common slip.
 func (v *VAE[T]) ELBOTerms(rnd *rand.Rand, x *ad.Tensor[T]) (logLik, kl *ad.Tensor[T]) {
+	v.check(x)
+	return v.elboTerms(x, ad.Randn[T](rnd, x.Dim(0), v.Latent()))
+}
+
+// check panics unless x is [N, D] with entries in [0, 1].
+func (v *VAE[T]) check(x *ad.Tensor[T]) {
 	if x.Rank() != 2 || x.Dim(1) != v.Dim() {
 		panic(fmt.Sprintf("models.VAE.ELBO: data of shape %v for a VAE of dimension %d (want [N %d])", x.Shape(), v.Dim(), v.Dim()))
 	}
@@ -84,8 +90,11 @@ func (v *VAE[T]) ELBOTerms(rnd *rand.Rand, x *ad.Tensor[T]) (logLik, kl *ad.Tens
 			panic(fmt.Sprintf("models.VAE.ELBO: x entry %d = %v is outside [0, 1]; scale the data to [0, 1]", i, xi))
 		}
 	}
+}
+
+// elboTerms is ELBOTerms at the noise eps [N, L], after the checks.
+func (v *VAE[T]) elboTerms(x, eps *ad.Tensor[T]) (logLik, kl *ad.Tensor[T]) {
 	mu, logVar := v.Encode(x)
-	eps := ad.Randn[T](rnd, x.Dim(0), v.Latent())
 	z := ad.Add(mu, ad.Mul(ad.Exp(ad.MulScalar(logVar, 0.5)), eps))
 	logLik = ad.Neg(ad.Sum(ad.BCEWithLogits(v.Decode(z), x), 1))
 	kl = ad.MulScalar(ad.Sum(ad.Sub(ad.AddScalar(ad.Add(ad.Square(mu), ad.Exp(logVar)), -1), logVar), 1), 0.5)

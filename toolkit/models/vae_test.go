@@ -323,3 +323,35 @@ func TestVAETrainsOnBernoulliMixture(t *testing.T) {
 		})
 	}
 }
+
+// Bound is the VAE's single-sample ELBO under another name: the same draws
+// give the same values, LogProbPairs uses one draw for both rows of a
+// pair, and gradients reach every parameter.
+func TestBoundIsTheELBO(t *testing.T) {
+	v := NewVAE[float64](rand.New(rand.NewPCG(1, 1)), []int{5, 4, 2}, ad.Tanh)
+	x := ad.New([]float64{0, 1, 1, 0, 1, 1, 1, 0, 0, 0}, 2, 5)
+	want := ad.Detach(v.ELBO(rand.New(rand.NewPCG(2, 2)), x))
+	b := Bound[float64]{VAE: v, Rand: rand.New(rand.NewPCG(2, 2))}
+	got := b.LogProb(x)
+	for i := range want.Data {
+		if got.Data[i] != want.Data[i] {
+			t.Fatalf("LogProb %v, ELBO %v", got.Data, want.Data)
+		}
+	}
+	// The pairs share their noise: each half is the ELBO at the draws that
+	// LogProb of the first would make.
+	y := ad.New([]float64{1, 1, 0, 0, 1, 0, 0, 1, 1, 1}, 2, 5)
+	la, ly := Bound[float64]{VAE: v, Rand: rand.New(rand.NewPCG(2, 2))}.LogProbPairs(x, y)
+	wy := ad.Detach(v.ELBO(rand.New(rand.NewPCG(2, 2)), y))
+	for i := range want.Data {
+		if la.Data[i] != want.Data[i] || ly.Data[i] != wy.Data[i] {
+			t.Fatalf("LogProbPairs %v, %v; ELBOs at the same draws %v, %v", la.Data, ly.Data, want.Data, wy.Data)
+		}
+	}
+	ad.Sum(got).Backward()
+	for k, p := range b.Params() {
+		if p.Grad == nil {
+			t.Errorf("parameter %d (shape %v) has no gradient", k, p.Shape())
+		}
+	}
+}
