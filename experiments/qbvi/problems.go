@@ -69,7 +69,9 @@ func (p *Problem) LogJointGrad(theta, grad []float64) float64 {
 				s = -eta
 			}
 			lp -= softplus(-s)
-			r = p.Y[i] - 1/(1+math.Exp(-eta))
+			if grad != nil {
+				r = p.Y[i] - 1/(1+math.Exp(-eta))
+			}
 		} else {
 			e := p.Y[i] - eta
 			lp -= 0.5 * e * e / (p.Noise * p.Noise)
@@ -238,9 +240,10 @@ func (dn density) LogDensityGrad(dst, grad []float64, x smc.Particles) {
 }
 
 // Reference computes the reference posterior of p: likelihood-tempered
-// SMC from the prior with HMC moves (particles K; its evidence estimate is
-// LogZ), then moves further HMC moves at temperature 1, every particle and
-// every move adding to the mean and covariance.
+// SMC from the prior with 3 HMC transitions a stage (its evidence estimate
+// is LogZ), then moves further HMC transitions (10 leapfrog steps each) at
+// temperature 1, every particle after every transition adding to the mean
+// and covariance.
 func Reference(p *Problem, particles, moves int, seed uint64) error {
 	if particles < 2 || moves < 1 {
 		return fmt.Errorf("qbvi: reference with %d particles and %d moves, want ≥ 2 and ≥ 1", particles, moves)
@@ -252,8 +255,7 @@ func Reference(p *Problem, particles, moves int, seed uint64) error {
 		x.X[i] = math.Sqrt(p.PriorVar) * rnd.NormFloat64()
 	}
 	prior, lik := density{p, true}, density{p, false}
-	kernel := smc.HMC{Steps: 5}
-	s := smc.Sampler{Prior: prior, LogLik: lik, Kernel: kernel}
+	s := smc.Sampler{Prior: prior, LogLik: lik, Kernel: smc.HMC{Steps: 3}}
 	st, _, err := s.Run(rnd, x)
 	if err != nil {
 		return fmt.Errorf("qbvi: reference SMC: %w", err)
@@ -271,6 +273,7 @@ func Reference(p *Problem, particles, moves int, seed uint64) error {
 		copy(y.Row(i), st.X.Row(j))
 	}
 	target := smc.Tempered{Prior: prior, LogLik: lik, Temperature: 1}
+	kernel := smc.HMC{Steps: 1}
 	mean := make([]float64, d)
 	cov := mat.NewSymDense(d, nil)
 	var n float64
