@@ -27,18 +27,21 @@ import (
 // used: the mean-field Gaussian.
 //
 // With Factors = p > 0, Σ = BBᵀ + D² with B of size d×p and D diagonal,
-// the factor covariance of Ong, Nott & Smith (2018), which the paper lists
-// beside the full and diagonal ones. The same estimate of ∇_Σ L gives the
-// gradients in ψ = (B, log D) by the chain rule, ∇_B L = 2∇_Σ L B and
-// ∇_{log D} L = 2 diag(∇_Σ L) D², and the step is the natural gradient in ψ
-// (log D keeps D positive, as the reference code's exponential update of
-// the diagonal precision does):
-// ψ ← ψ + β (F + λI)⁻¹ ∇_ψ L, with F the Fisher information of N(μ, Σ)
-// restricted to ψ, F_ab = ½ tr(Σ⁻¹ ∂_aΣ Σ⁻¹ ∂_bΣ), in closed form. F is
-// singular (B and BQ give one Σ for any orthogonal Q), hence the damping
-// λ, relative to F's mean diagonal. The mean takes the same step as above
-// with the current Σ. The cost is O((dp)³) per step: the exact Fisher of
-// the factor manifold, for models of tens of parameters.
+// the factor covariance of Ong, Nott & Smith (2018). The same estimate of
+// ∇_Σ L gives the gradients in ψ = (B, log D) by the chain rule,
+// ∇_B L = 2∇_Σ L B and ∇_{log D} L = 2 diag(∇_Σ L) D², and the step is the
+// natural gradient in ψ (log D keeps D positive, as the reference code's
+// exponential update of the diagonal precision does):
+//
+//	ψ ← ψ + β (F + λI)⁻¹ ∇_ψ L,
+//
+// with F the Fisher information of N(μ, Σ) restricted to ψ,
+// F_ab = ½ tr(Σ⁻¹ ∂_aΣ Σ⁻¹ ∂_bΣ), in closed form. F is singular (B and BQ
+// give one Σ for any orthogonal Q), hence the damping λ, relative to F's
+// mean diagonal. The mean takes the same step as above with the current
+// Σ, and the whole step is shortened to a local KL of at most MaxKL. The
+// cost is O((dp)³) per step: the exact Fisher of the factor manifold, for
+// models of tens of parameters.
 type QBVI struct {
 	// LogJoint returns log p(θ) + log p(y | θ) up to a constant. It must
 	// not keep theta.
