@@ -3,8 +3,9 @@
 // (RMS, the Kronecker-factored KFAC and FOOF, the exact natural gradient,
 // Gauss-Newton or Newton update Exact); the K-FAC optimizer KFACStep with
 // its adaptive damping, step size and momentum; the samplers SGLD and
-// Entropy-SGD; and QBVI, natural-gradient variational inference for a
-// Gaussian posterior.
+// Entropy-SGD; QBVI, natural-gradient variational inference for a
+// Gaussian posterior with full, diagonal or factor covariance; and BBVI,
+// the plain reparameterised-gradient baseline it is compared with.
 //
 // An optimizer is a plain struct of hyperparameters whose zero values mean
 // documented defaults; it keeps its per-parameter state (momentum buffers,

@@ -25,6 +25,23 @@ import (
 // the second-order term (Lin, Schmidt & Khan, 2020) keeping Σ⁻¹ positive
 // definite. With Diagonal set, Σ is diagonal and only the diagonal of G is
 // used: the mean-field Gaussian.
+//
+// With Factors = p > 0, Σ = BBᵀ + D² with B of size d×p and D diagonal,
+// the factor covariance of Ong, Nott & Smith (2018). The same estimate of
+// ∇_Σ L gives the gradients in ψ = (B, log D) by the chain rule,
+// ∇_B L = 2∇_Σ L B and ∇_{log D} L = 2 diag(∇_Σ L) D², and the step is the
+// natural gradient in ψ (log D keeps D positive, as the reference code's
+// exponential update of the diagonal precision does):
+//
+//	ψ ← ψ + β (F + λI)⁻¹ ∇_ψ L,
+//
+// with F the Fisher information of N(μ, Σ) restricted to ψ,
+// F_ab = ½ tr(Σ⁻¹ ∂_aΣ Σ⁻¹ ∂_bΣ), in closed form. F is singular (B and BQ
+// give one Σ for any orthogonal Q), hence the damping λ, relative to F's
+// mean diagonal. The mean takes the same step as above with the current
+// Σ, and the whole step is shortened to a local KL of at most MaxKL. The
+// cost is O((dp)³) per step: the exact Fisher of the factor manifold, for
+// models of tens of parameters.
 type QBVI struct {
 	// LogJoint returns log p(θ) + log p(y | θ) up to a constant. It must
 	// not keep theta.
@@ -41,6 +58,25 @@ type QBVI struct {
 	// off-diagonal entries of Prec are ignored and kept at zero.
 	Mean []float64
 	Prec *mat.SymDense
+
+	// Factors, when positive, is the number p of columns of B: the
+	// covariance is then BBᵀ + D², and B and D are the variational
+	// parameters in place of Prec. The step in B, in covariance
+	// coordinates, overshoots when BBᵀ is much larger than the posterior's
+	// covariance and is stable from below, so start small: nil D means
+	// 0.1 (the reference code starts at variance 0.01) and nil B entries
+	// 0.01·N(0, 1) drawn from Rand (at B = 0 the gradient in B vanishes);
+	// nil Mean means zeros of D's length or, without D, of B's rows.
+	Factors int
+	B       *mat.Dense
+	D       []float64
+	// Damping is λ/mean(diag F) of the factor step; zero means 1e-3.
+	Damping float64
+	// MaxKL caps the factor step's local KL divergence,
+	// ½β²(δ_μᵀΣ⁻¹δ_μ + δ_ψᵀFδ_ψ), by shortening it (a trust region in
+	// place of the reference code's clipping of the natural gradient);
+	// zero means 0.1.
+	MaxKL float64
 }
 
 // Step takes one natural-gradient step and returns the Monte Carlo
@@ -62,6 +98,14 @@ func (q *QBVI) Step() (float64, error) {
 		return 0, fmt.Errorf("optim: QBVI: Samples = %d, want ≥ 2", q.Samples)
 	case q.LogJoint == nil || q.Rand == nil:
 		return 0, fmt.Errorf("optim: QBVI needs LogJoint and Rand")
+	case q.Factors < 0 || (q.Factors > 0 && q.Diagonal):
+		return 0, fmt.Errorf("optim: QBVI: Factors = %d with Diagonal %v, want Factors ≥ 0 and not both", q.Factors, q.Diagonal)
+	case !(q.Damping >= 0) || math.IsInf(q.Damping, 0):
+		return 0, fmt.Errorf("optim: QBVI: Damping = %v, want a finite number ≥ 0", q.Damping)
+	case !(q.MaxKL >= 0) || math.IsInf(q.MaxKL, 0):
+		return 0, fmt.Errorf("optim: QBVI: MaxKL = %v, want a finite number ≥ 0", q.MaxKL)
+	case q.Factors > 0:
+		return q.stepFactor(beta, s)
 	case q.Prec == nil && q.Mean == nil:
 		return 0, fmt.Errorf("optim: QBVI needs Mean or Prec to know the dimension")
 	}
@@ -120,43 +164,27 @@ func (q *QBVI) Step() (float64, error) {
 		logq := 0.5*logdet - 0.5*float64(d)*math.Log(2*math.Pi) - 0.5*mat.Dot(z, z)
 		h[k] = lj - logq
 	}
-	total, elbo := 0.0, 0.0
-	for _, v := range h {
-		total += v
-	}
-	elbo = total / float64(s)
-	if math.IsInf(elbo, -1) {
-		return elbo, fmt.Errorf("optim: QBVI: the log joint is -Inf at every draw")
+	w, wsum, elbo, err := baselineWeights(h)
+	if err != nil {
+		return elbo, err
 	}
 
 	// Gradient estimates with the leave-one-out baseline.
 	gmu := make([]float64, d)
-	gsig := mat.NewSymDense(d, nil) // ∇_Σ L
+	gsig := mat.NewSymDense(d, nil) // ∇_Σ L, without its Σ⁻¹ term
 	for k := range s {
-		c := h[k] - (total-h[k])/float64(s-1)
-		if math.IsInf(h[k], -1) {
-			c = 0 // a draw of zero density contributes nothing
-		}
-		w := c / float64(s)
 		sk := scores.RawRowView(k)
 		for i := range d {
-			gmu[i] += w * sk[i]
+			gmu[i] += w[k] * sk[i]
 			for j := i; j < d; j++ {
-				v := 0.5 * w * sk[i] * sk[j]
 				if i == j || !q.Diagonal {
-					gsig.SetSym(i, j, gsig.At(i, j)+v)
+					gsig.SetSym(i, j, gsig.At(i, j)+0.5*w[k]*sk[i]*sk[j])
 				}
 			}
 		}
 	}
 	// ∇_Σ L = ½ Σₖ wₖ(sₖsₖᵀ − Σ⁻¹): the Σ⁻¹ term needs Σₖ wₖ, which the
 	// baseline makes zero only on average.
-	wsum := 0.0
-	for k := range s {
-		if !math.IsInf(h[k], -1) {
-			wsum += (h[k] - (total-h[k])/float64(s-1)) / float64(s)
-		}
-	}
 	g := mat.NewSymDense(d, nil) // G = −2∇_Σ L
 	for i := range d {
 		for j := i; j < d; j++ {
