@@ -259,9 +259,18 @@ const (
 // exponentials inside the loops; rows whose logits spread too far, or
 // whose probability is too small for that, go to logProbLogSpace.
 func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
-	top := math.Inf(-1)
+	top, bottom := math.Inf(-1), math.Inf(1)
 	for _, v := range l {
-		top = max(top, v)
+		top, bottom = max(top, v), min(bottom, v)
+	}
+	if grad == nil && top == bottom {
+		// Equal logits, as a uniform prior's: every set has probability
+		// 1/C(n, k).
+		n, k := float64(len(l)), float64(p.k)
+		a, _ := math.Lgamma(n + 1)
+		b, _ := math.Lgamma(k + 1)
+		c, _ := math.Lgamma(n - k + 1)
+		return -(a - b - c)
 	}
 	for _, v := range l {
 		if v < top-linearSpread {
