@@ -1,14 +1,13 @@
 package estimators
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/distributions"
+	"github.com/stochgrad/stochgrad/toolkit/solvers"
 )
 
 // GumbelSoftmaxTopK is the Gumbel-Softmax top-k estimator for k-subsets
@@ -108,21 +107,8 @@ func RelaxedTopK[T ad.Float](keys *ad.Tensor[T], k int, tau T) *ad.Tensor[T] {
 func topKHot[T ad.Float](t *ad.Tensor[T], k int) *ad.Tensor[T] {
 	n := t.Dim(-1)
 	out := ad.Zeros[T](t.Shape()...)
-	idx := make([]int, n)
 	for r := 0; r < t.Len(); r += n {
-		row := t.Data[r : r+n]
-		for j := range idx {
-			idx[j] = j
-		}
-		slices.SortFunc(idx, func(a, b int) int {
-			if c := cmp.Compare(row[b], row[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		for _, j := range idx[:k] {
-			out.Data[r+j] = 1
-		}
+		solvers.TopK[T]{K: k}.Solve(out.Data[r:r+n], t.Data[r:r+n])
 	}
 	return out
 }
