@@ -277,10 +277,13 @@ func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
 			return p.logProbLogSpace(l, in, grad)
 		}
 	}
-	k, full := p.k, 1<<p.k-1
+	// Fixed-size arrays indexed by i&31 and messages indexed by masks &full
+	// let the compiler drop the bounds checks of the inner loops.
+	var a, t, ga [32]float64
+	full := 1<<p.k - 1
 	clear(p.inSet)
 	for i, j := range in {
-		p.a[i] = math.Exp(l[j] - top)
+		a[i&31] = math.Exp(l[j] - top)
 		p.inSet[j] = true
 	}
 	rest := 0.0
@@ -291,27 +294,28 @@ func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
 	}
 	// D from the full set down, adding one member at a time; then d holds
 	// 1/D(Q). D(all) = R is zero when K = n, and never used then.
-	d, f, b, a := p.d, p.f, p.b, p.a[:k]
+	d, b := p.d[:full+1], p.b[:full+1]
 	d[full] = rest
 	for q := full - 1; q >= 0; q-- {
-		i := bits.TrailingZeros(uint(^q))
-		d[q] = d[q|1<<i] + a[i]
+		i := bits.TrailingZeros(uint(^q)) & 31
+		d[q] = d[(q|1<<i)&full] + a[i]
 	}
 	for q := range d {
 		d[q] = 1 / d[q]
 	}
-	// f in increasing order of the masks, every subset of Q coming before
-	// Q; b holds f(Q)/D(Q), the factor of Q's outgoing edges.
-	f[0], b[0] = 1, d[0]
+	// Forward messages in increasing order of the masks, every subset of Q
+	// coming before Q; b holds f(Q)/D(Q), the factor of Q's outgoing
+	// edges, and prob = f(all).
+	b[0] = d[0]
+	prob := 1.0
 	for q := 1; q <= full; q++ {
 		s := 0.0
 		for r := q; r != 0; r &= r - 1 {
-			i := bits.TrailingZeros(uint(r))
-			s += b[q&^(1<<i)] * a[i]
+			i := bits.TrailingZeros(uint(r)) & 31
+			s += b[(q&^(1<<i))&full] * a[i]
 		}
-		f[q], b[q] = s, s*d[q]
+		b[q], prob = s*d[q], s
 	}
-	prob := f[full]
 	if !(prob > 0) || math.Log(prob) < minLinearLogP {
 		return p.logProbLogSpace(l, in, grad)
 	}
@@ -321,16 +325,14 @@ func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
 	// Backward messages and the gradient in one pass from the full set
 	// down (b(Q) needs only the b of larger sets), b now overwriting the
 	// forward factors; t holds a_i·b(Q∪i) for the members i left.
-	ga, t := p.ga[:k], p.t[:k]
-	clear(ga)
 	gRest := 0.0
 	b[full] = 1
 	for q := full - 1; q >= 0; q-- {
 		c := b[q] / prob // f(Q)/D(Q)/P
 		s := 0.0
 		for r := full &^ q; r != 0; r &= r - 1 {
-			i := bits.TrailingZeros(uint(r))
-			t[i] = a[i] * b[q|1<<i]
+			i := bits.TrailingZeros(uint(r)) & 31
+			t[i] = a[i] * b[(q|1<<i)&full]
 			s += t[i]
 		}
 		bq := s * d[q]
@@ -339,7 +341,7 @@ func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
 			continue
 		}
 		for r := full &^ q; r != 0; r &= r - 1 {
-			i := bits.TrailingZeros(uint(r))
+			i := bits.TrailingZeros(uint(r)) & 31
 			ga[i] += c * (t[i] - a[i]*bq)
 		}
 		gRest -= c * bq
@@ -350,7 +352,7 @@ func (p *subsetDP) logProb(l []float64, in []int, grad []float64) float64 {
 		}
 	}
 	for i, j := range in {
-		grad[j] = ga[i]
+		grad[j] = ga[i&31]
 	}
 	return math.Log(prob)
 }
