@@ -21,11 +21,12 @@ func mnistOrSkip(t *testing.T) {
 	}
 }
 
-// A small run of three categorical rows and one subset row: every method
+// A small run of three categorical rows and two subset rows: every method
 // moves the test negative ELBO below the untrained network's (measured
 // falls of 165-190 nats from 546 for the categorical rows and 45 for the
-// subset row on this budget, against standard errors of 1-3), the rows share their initial weights, and the figures have a
-// bar per row and a curve per row.
+// subset rows on this budget, against standard errors of 1-3), the rows
+// of a kind share their initial weights, and the figures have a bar per
+// row and a curve per row.
 func TestRunSmall(t *testing.T) {
 	mnistOrSkip(t)
 	cfg := Config{Train: 200, Test: 50, Epochs: 1, Batch: 20, LR: 3e-3, EvalSamples: 2, Hidden: []int{64},
@@ -35,7 +36,7 @@ func TestRunSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := cfg
-	sub.Train, sub.Batch, sub.Test, sub.Methods = 20, 10, 20, []string{"subset: I-MLE"}
+	sub.Train, sub.Batch, sub.Test, sub.Methods = 20, 10, 20, []string{"subset: I-MLE", "subset: Gumbel-Softmax top-k"}
 	srows, err := Run(sub)
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +50,8 @@ func TestRunSmall(t *testing.T) {
 			t.Errorf("%s: incomplete row %+v", r.Method, r)
 		}
 	}
-	if rows[0].Initial != rows[1].Initial {
-		t.Errorf("rows start from different weights: %v and %v", rows[0].Initial, rows[1].Initial)
+	if rows[0].Initial != rows[1].Initial || srows[0].Initial != srows[1].Initial {
+		t.Errorf("rows start from different weights: %v and %v, %v and %v", rows[0].Initial, rows[1].Initial, srows[0].Initial, srows[1].Initial)
 	}
 	if d, se := PairedDifference(rows[0], rows[0]); d != 0 || se != 0 {
 		t.Errorf("a row against itself: %v ± %v", d, se)

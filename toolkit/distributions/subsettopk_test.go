@@ -243,6 +243,76 @@ func TestSubsetTopKGrad(t *testing.T) {
 	}
 }
 
+// TestSubsetTopKLinearSpace checks the linear-space programme of LogProb,
+// with its gradient, against the sum over the orders of each set (K ≤ 5)
+// and against the log-space programme it falls back to, on n = 8 items and
+// every K; the closed form for equal logits; and rows of tiny probability,
+// which take the fallback.
+func TestSubsetTopKLinearSpace(t *testing.T) {
+	rnd := newRand(47)
+	const n = 8
+	l := ad.Randn[float64](rnd, n)
+	for j := range l.Data {
+		l.Data[j] *= 2
+	}
+	for k := 1; k <= n; k++ {
+		sets := subsets(n, k)
+		lg := ad.Param(l.Clone())
+		lp := SubsetTopK[float64]{lg, k}.LogProb(khot[float64](sets, n))
+		frozen := SubsetTopK[float64]{l, k}.LogProb(khot[float64](sets, n))
+		sum := map[string]float64{}
+		if k <= 5 { // beyond, the orders are too many for a quick test
+			for _, o := range prefixes(n, k) {
+				sum[fmt.Sprint(slices.Sorted(slices.Values(o)))] += plackettLuce(l.Data, o)
+			}
+		}
+		dp := newSubsetDP(k, n)
+		g, gl := make([]float64, n), make([]float64, n)
+		for i, s := range sets {
+			if k <= 5 {
+				near(t, fmt.Sprintf("K=%d LogProb(%v) vs orders", k, s), lp.Data[i], math.Log(sum[fmt.Sprint(s)]), 1e-12)
+			}
+			near(t, fmt.Sprintf("K=%d LogProb(%v) without gradient", k, s), frozen.Data[i], lp.Data[i], 1e-14)
+			a, b := dp.logProb(l.Data, s, g), dp.logProbLogSpace(l.Data, s, gl)
+			near(t, fmt.Sprintf("K=%d linear vs log space (%v)", k, s), a, b, 1e-12)
+			for j := range n {
+				near(t, fmt.Sprintf("K=%d ∂/∂l_%d linear vs log space (%v)", k, j, s), g[j], gl[j], 1e-11)
+			}
+		}
+		if k == 4 {
+			gradCheck(t, "LogProb K=4 of 8", func(p ...*ad.Tensor[float64]) *ad.Tensor[float64] {
+				return SubsetTopK[float64]{p[0], k}.LogProb(khot[float64](sets[:20], n))
+			}, l)
+		}
+	}
+
+	// Equal logits (a uniform prior's, without gradient): 1/C(n, k), as the
+	// programme gives.
+	for k := 1; k <= n; k++ {
+		sets := subsets(n, k)
+		last := min(3, len(sets)) - 1
+		flat := SubsetTopK[float64]{ad.Full(0.3, n), k}.LogProb(khot[float64](sets[:last+1], n))
+		dp := newSubsetDP(k, n)
+		want := dp.logProb(ad.Full(0.3, n).Data, sets[last], make([]float64, n))
+		near(t, fmt.Sprintf("K=%d equal logits vs C(n, k)", k), flat.Data[0], -math.Log(float64(len(sets))), 1e-13)
+		near(t, fmt.Sprintf("K=%d equal logits vs the programme", k), flat.Data[last], want, 1e-13)
+	}
+
+	// Three items 400 nats below the others: the set of them has
+	// probability about e^−1200, below the linear programme's range.
+	low := []float64{0, 0.5, -400, -400.2, -399.9, 1}
+	dp := newSubsetDP(3, len(low))
+	g, gl := make([]float64, len(low)), make([]float64, len(low))
+	got := dp.logProb(low, []int{2, 3, 4}, g)
+	if got > -1100 || math.IsInf(got, 0) {
+		t.Fatalf("log P of the three low items = %v, want finite, about −1200", got)
+	}
+	near(t, "tiny set", got, dp.logProbLogSpace(low, []int{2, 3, 4}, gl), 1e-9)
+	for j := range low {
+		near(t, fmt.Sprintf("tiny set ∂/∂l_%d", j), g[j], gl[j], 1e-9)
+	}
+}
+
 func TestSubsetTopKExtremes(t *testing.T) {
 	t.Run("float64", testSubsetTopKExtremes[float64])
 	t.Run("float32", testSubsetTopKExtremes[float32])
@@ -330,4 +400,25 @@ func ExampleSubsetTopK() {
 	// P({0, 1})   = 0.6282
 	// ordered draw: [1 2]
 	// k-hot draw:   [1 1 0 0]
+}
+
+// BenchmarkSubsetTopKLogProb measures LogProb and its gradient on the k-subset
+// VAE's code: a mini-batch of 100 examples of 20 groups of 10-subsets of 20
+// items.
+func BenchmarkSubsetTopKLogProb(b *testing.B) {
+	rnd := newRand(46)
+	logits := ad.Param(ad.Randn[float32](rnd, 100, 20, 20))
+	d := SubsetTopK[float32]{logits, 10}
+	x := d.Sample(rnd)
+	b.Run("forward", func(b *testing.B) {
+		frozen := SubsetTopK[float32]{logits.Clone(), 10}
+		for b.Loop() {
+			frozen.LogProb(x)
+		}
+	})
+	b.Run("gradient", func(b *testing.B) {
+		for b.Loop() {
+			ad.Sum(d.LogProb(x)).Backward()
+		}
+	})
 }

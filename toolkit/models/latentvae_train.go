@@ -16,8 +16,9 @@ import (
 // with the gradient of the reconstruction term estimated by est, any
 // estimator that applies to the posterior: the score function with its
 // baselines, straight-through, Gumbel-Softmax (soft or hard), REBAR, RELAX,
-// or a Layer through estimators.ThroughLayer (I-MLE, Adaptive I-MLE,
-// perturbed optimizers), the estimator being a value, as in
+// Gumbel-Softmax top-k for k-subset codes, or a Layer through
+// estimators.ThroughLayer (I-MLE, Adaptive I-MLE, perturbed optimizers),
+// the estimator being a value, as in
 //
 //	loss, value := vae.NegELBO(rnd, x, estimators.ScoreFunction[float32]{Samples: 4, Baseline: estimators.LeaveOneOut{}})
 //

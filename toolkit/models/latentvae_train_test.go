@@ -145,6 +145,7 @@ func TestDiscreteVAEsTrainWithEveryEstimator(t *testing.T) {
 		estimators.ScoreFunction[float64]{Samples: 4, Baseline: estimators.LeaveOneOut{}},
 		topk(nil),
 		topk(&estimators.AdaptiveTarget[float64]{Beta: 1, UpdateStep: 1e-3}),
+		estimators.GumbelSoftmaxTopK[float64]{Temperature: 0.5},
 	} {
 		v := NewSubsetVAE[float64](rand.New(rand.NewPCG(5, 1)), 8, 2, 4, 2, []int{16})
 		value := func() float64 {
