@@ -1,8 +1,8 @@
 // Package estimators holds gradient estimators for expectations over
 // discrete and stochastic nodes, ∇θ E_{z~p_θ}[f(z)], one family per file:
 // score function with baselines and control variates, pathwise,
-// Concrete / Gumbel-Softmax and straight-through, REBAR and RELAX, VIMCO,
-// I-MLE and Adaptive I-MLE over black-box solvers, perturbed optimizers
+// Concrete / Gumbel-Softmax and straight-through, the relaxed top-k of
+// Xie and Ermon over k-subsets, REBAR and RELAX, VIMCO, I-MLE and Adaptive I-MLE over black-box solvers, perturbed optimizers
 // with Fenchel-Young losses, and the recursive Gumbel-Max trick with
 // stochastic invariants.
 //
@@ -16,7 +16,7 @@
 // it needs in p by type assertion, as torch.distributions' has_rsample:
 // the score function needs a distributions.LogProber, the pathwise
 // estimator a distributions.RSampler, the relaxations and RELAX Bernoulli or
-// categorical logits, the recursive Gumbel-Max estimators a Structured
+// categorical logits, the relaxed top-k a distributions.SubsetTopK, the recursive Gumbel-Max estimators a Structured
 // distribution. Check says in advance whether an estimator can run on p.
 //
 // Layers map parameters θ to discrete states z with a custom backward pass
