@@ -16,8 +16,8 @@
 // it needs in p by type assertion, as torch.distributions' has_rsample:
 // the score function needs a distributions.LogProber, the pathwise
 // estimator a distributions.RSampler, the relaxations and RELAX Bernoulli or
-// categorical logits, the relaxed top-k a distributions.SubsetTopK, the recursive Gumbel-Max estimators a Structured
-// distribution. Check says in advance whether an estimator can run on p.
+// categorical logits, the relaxed top-k a distributions.SubsetTopK, the
+// recursive Gumbel-Max estimators a Structured distribution. Check says in advance whether an estimator can run on p.
 //
 // Layers map parameters θ to discrete states z with a custom backward pass
 // (I-MLE, Adaptive I-MLE, perturbed optimizers); Losses compare them with
