@@ -13,11 +13,10 @@ say() { echo "setup: $*"; }
 start=$SECONDS
 trap 'say "took $((SECONDS - start)) s"' EXIT
 
-# Debian packages, in one apt run: OpenBLAS and oneDNN for the cgo back end
-# (oneDNN runs its float32 matrix products), Jupyter for
+# Debian packages, in one apt run: OpenBLAS for the cgo back end, Jupyter for
 # people and nbconvert, Chromium for the browser tests, npm for the npm packs,
 # Fashion-MNIST.
-pkgs=(libopenblas-dev libdnnl-dev jupyter-notebook jupyter-nbconvert chromium npm dataset-fashion-mnist)
+pkgs=(libopenblas-dev jupyter-notebook jupyter-nbconvert chromium npm dataset-fashion-mnist)
 if [[ "${1:-}" == bench ]]; then
 	pkgs+=(python3-torch)
 fi

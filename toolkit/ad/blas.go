@@ -13,8 +13,8 @@ var (
 	backend              = "gonum"
 )
 
-// Backend names the BLAS implementation in use: "gonum" or "openblas" (the
-// latter with float32 products on oneDNN).
+// Backend names the BLAS implementation in use: "gonum" or "openblas"
+// (whose float32 products run on oneDNN with the tag dnnl).
 func Backend() string { return backend }
 
 func trans(t bool) blas.Transpose {

@@ -1,4 +1,4 @@
-//go:build openblas && cgo
+//go:build openblas && dnnl && cgo
 
 package ad
 
@@ -12,14 +12,25 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/netlib/blas/netlib"
 )
 
-// dnnl32 runs single-precision matrix products on oneDNN's dnnl_sgemm
-// (Debian libdnnl-dev), which PyTorch's CPU build also links, and leaves
-// every other level-3 and level-1/2 routine to the embedded implementation.
-// On the engine's shapes it takes about two thirds of OpenBLAS's time in
-// float32 (BenchmarkSgemmBackends); oneDNN has no double-precision gemm, so
-// float64 stays on OpenBLAS.
+// With the tags openblas and dnnl, the engine's float32 matrix products run
+// on oneDNN's dnnl_sgemm (Debian libdnnl-dev, which PyTorch's CPU build also
+// links); float64 stays on OpenBLAS, as oneDNN has no double-precision gemm.
+// On the engine's shapes oneDNN took about two thirds of OpenBLAS's time on
+// a quiet machine and degraded far less under load (BenchmarkSgemmBackends).
+//
+// It is not the default because it is unsafe under Go's CPU profiler:
+// SIGPROF lands on oneDNN's OpenMP worker threads, which Go did not
+// create, and Go's handler for a signal on such a thread is not safe
+// against an interrupted malloc there; a profiled K-FAC benchmark aborts
+// with glibc's "corrupted size vs. prev_size" in most runs. Build with it
+// for speed, never with -cpuprofile or pprof.
+func float32Impl() blas.Float32 { return dnnl32{netlib.Implementation{}} }
+
+// dnnl32 runs single-precision matrix products on dnnl_sgemm and leaves
+// every other routine to the embedded implementation.
 type dnnl32 struct{ blas.Float32 }
 
 func dnnlTrans(t blas.Transpose) C.char {

@@ -18,12 +18,10 @@ import (
 // gonum's own BLAS (blas32, blas64), which gonum/mat and the packages that
 // use it directly (the K-FAC factors and inversions of toolkit/optim, the
 // Fisher blocks of toolkit/wakesleep) run on. Every such package imports
-// this one, so one switch serves them all. The engine's own float32
-// products go to oneDNN (blas_dnnl.go), which is faster on its shapes and
-// degrades far less than OpenBLAS's spinning threads when the cores are
-// shared.
+// this one, so one switch serves them all. With the tag dnnl as well, the
+// engine's own float32 products go to oneDNN (blas_dnnl.go).
 func init() {
-	impl32 = dnnl32{netlib.Implementation{}}
+	impl32 = float32Impl()
 	impl64 = netlib.Implementation{}
 	backend = "openblas"
 	blas32.Use(netlib.Implementation{})
