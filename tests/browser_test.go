@@ -54,7 +54,9 @@ func chromium(t testing.TB, path string, extra ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Chromium spends about 70 s idle (2 s of CPU) on notebook 04's page
+	// here, for a reason not yet found; the limit leaves room for that.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	args := append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu",
