@@ -64,14 +64,19 @@ func expSlice[T Float](y, x []T) {
 		simd.ExpFloat64s(f64(y), f64(x))
 		return
 	}
-	y32, x32 := f32(y[:len(x)]), f32(x)
-	for i := 0; i < len(x32); {
+	map32(f32(y[:len(x)]), f32(x), simd.Exp32, exp32)
+}
+
+// map32 sets y[i] = f(x[i]) by the kernel where simd has one for this CPU,
+// and by scalar f for the blocks of eight the kernel leaves (a lane outside
+// its range) and the tail.
+func map32(y, x []float32, kernel func(dst, src []float32) int, f func(float32) float32) {
+	for i := 0; i < len(x); {
 		if simd.Enabled {
-			i += simd.Exp32(y32[i:], x32[i:])
+			i += kernel(y[i:], x[i:])
 		}
-		// A block with a lane outside the kernel's range, or the tail.
-		for end := min(i+8, len(x32)); i < end; i++ {
-			y32[i] = exp32(x32[i])
+		for end := min(i+8, len(x)); i < end; i++ {
+			y[i] = f(x[i])
 		}
 	}
 }
@@ -85,15 +90,7 @@ func tanhSlice[T Float](y, x []T) {
 		}
 		return
 	}
-	y32, x32 := f32(y[:len(x)]), f32(x)
-	for i := 0; i < len(x32); {
-		if simd.Enabled {
-			i += simd.Tanh32(y32[i:], x32[i:])
-		}
-		for end := min(i+8, len(x32)); i < end; i++ {
-			y32[i] = tanh32(x32[i])
-		}
-	}
+	map32(f32(y[:len(x)]), f32(x), simd.Tanh32, tanh32)
 }
 
 // f64 views a []T that holds float64 as []float64.
