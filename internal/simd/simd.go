@@ -1,10 +1,11 @@
 // Package simd holds AVX2+FMA kernels over float32 (and float64) slices for the
 // elementwise work that dominates a model's training step: the
-// exponential, tanh, the fused binary cross-entropy with logits, and the
-// Adam update. They compute eight lanes at a time; the elementary functions
-// use the Cephes polynomials of toolkit/ad's scalar exp32, log1p01 and
-// tanh32 and agree with them to a unit in the last place or two, and Adam
-// matches its scalar loop to the bit.
+// exponential, tanh, the fused binary cross-entropy with logits, the Adam
+// and SGD updates, and the scan for NaNs and infinities in gradients. They
+// compute eight lanes at a time; the elementary functions use the Cephes
+// polynomials of toolkit/ad's scalar exp32, log1p01 and tanh32 and agree
+// with them to a unit in the last place or two, and the updates match
+// their scalar loops to the bit.
 //
 // Each kernel works through its input in blocks of eight (four for
 // float64) and stops at the first block holding a lane outside its range (or
@@ -30,6 +31,12 @@ var Enabled = enabled
 // layout the Adam kernel reads.
 type AdamConsts struct {
 	Step, B1, B2, C1, C2, Eps, InvBC2 float32
+}
+
+// SGDConsts are the constants of one SGD step over a parameter, in the
+// layout the SGD kernel reads.
+type SGDConsts struct {
+	LR, Mu, WD float32
 }
 
 // ExpFloat64s sets dst[i] = e^src[i] for every i: four lanes at a time by

@@ -42,3 +42,25 @@ func Adam32(d, g, m, v []float32, c *AdamConsts) int
 //
 //go:noescape
 func Exp64(dst, src []float64) int
+
+// Finite32 returns how many leading elements of x, a multiple of eight, it
+// found finite: it stops at the first block of eight holding an infinity or
+// a NaN, or at the tail.
+//
+//go:noescape
+func Finite32(x []float32) int
+
+// Finite64 is Finite32 for float64, in blocks of four.
+//
+//go:noescape
+func Finite64(x []float64) int
+
+// SGD32 steps the parameters d by their gradients g as the scalar loops
+//
+//	d −= LR·g                                  (b empty)
+//	b = Mu·b + g + WD·d; d −= LR·b             (b as long as g)
+//
+// do, to the bit (no fused multiply-adds). It stops only at the tail.
+//
+//go:noescape
+func SGD32(d, g, b []float32, c *SGDConsts) int

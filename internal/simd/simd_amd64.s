@@ -251,6 +251,113 @@ adamdone:
 	MOVQ AX, ret+104(FP)
 	RET
 
+// func Finite32(x []float32) int
+//
+// A lane is not finite when its exponent bits are all set (±Inf, NaN).
+TEXT ·Finite32(SB), NOSPLIT, $0-32
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X1
+	VPBROADCASTD X1, Y1
+	XORQ         AX, AX
+
+fin32loop:
+	MOVQ     CX, DX
+	SUBQ     AX, DX
+	CMPQ     DX, $8
+	JLT      fin32done
+	VPAND    (SI)(AX*4), Y1, Y0
+	VPCMPEQD Y1, Y0, Y0
+	VPTEST   Y0, Y0
+	JNZ      fin32done
+	ADDQ     $8, AX
+	JMP      fin32loop
+
+fin32done:
+	VZEROUPPER
+	MOVQ AX, ret+24(FP)
+	RET
+
+// func Finite64(x []float64) int
+TEXT ·Finite64(SB), NOSPLIT, $0-32
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	MOVQ         $0x7ff0000000000000, DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	XORQ         AX, AX
+
+fin64loop:
+	MOVQ     CX, DX
+	SUBQ     AX, DX
+	CMPQ     DX, $4
+	JLT      fin64done
+	VPAND    (SI)(AX*8), Y1, Y0
+	VPCMPEQQ Y1, Y0, Y0
+	VPTEST   Y0, Y0
+	JNZ      fin64done
+	ADDQ     $4, AX
+	JMP      fin64loop
+
+fin64done:
+	VZEROUPPER
+	MOVQ AX, ret+24(FP)
+	RET
+
+// func SGD32(d, g, b []float32, c *SGDConsts) int
+//
+// Without momentum (b empty): d −= LR·g. With it: b = Mu·b + g + WD·d,
+// then d −= LR·b. In the scalar loops' order of operations, without fused
+// multiply-adds.
+TEXT ·SGD32(SB), NOSPLIT, $0-88
+	MOVQ         d_base+0(FP), DI
+	MOVQ         g_base+24(FP), SI
+	MOVQ         g_len+32(FP), CX
+	MOVQ         b_base+48(FP), R8
+	MOVQ         b_len+56(FP), R9
+	MOVQ         c+72(FP), R10
+	VBROADCASTSS 0(R10), Y8  // LR
+	VBROADCASTSS 4(R10), Y9  // Mu
+	VBROADCASTSS 8(R10), Y10 // WD
+	XORQ         AX, AX
+	TESTQ        R9, R9
+	JNZ          sgdmloop
+
+sgdloop:
+	MOVQ    CX, DX
+	SUBQ    AX, DX
+	CMPQ    DX, $8
+	JLT     sgddone
+	VMULPS  (SI)(AX*4), Y8, Y0
+	VMOVUPS (DI)(AX*4), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     sgdloop
+
+sgdmloop:
+	MOVQ    CX, DX
+	SUBQ    AX, DX
+	CMPQ    DX, $8
+	JLT     sgddone
+	VMOVUPS (DI)(AX*4), Y1     // d
+	VMULPS  (R8)(AX*4), Y9, Y0 // Mu·b
+	VADDPS  (SI)(AX*4), Y0, Y0 // + g
+	VMULPS  Y1, Y10, Y2
+	VADDPS  Y2, Y0, Y0         // + WD·d
+	VMOVUPS Y0, (R8)(AX*4)
+	VMULPS  Y0, Y8, Y0
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     sgdmloop
+
+sgddone:
+	VZEROUPPER
+	MOVQ AX, ret+80(FP)
+	RET
+
 // func Exp64(dst, src []float64) int
 //
 // exp x = 2^k·e^r, k = round(x·log2 e) by the 1.5·2⁵² trick (which also

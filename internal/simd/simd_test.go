@@ -81,3 +81,86 @@ func TestExp64(t *testing.T) {
 		}
 	}
 }
+
+// TestFinite checks that the finiteness scans stop at the block holding the
+// first infinity or NaN, in any lane, pass large finite values, subnormals
+// and signed zeros, and leave the tail to the caller.
+func TestFinite(t *testing.T) {
+	if !Enabled {
+		t.Skip("no AVX2+FMA on this machine")
+	}
+	x32 := make([]float32, 43)
+	x64 := make([]float64, 43)
+	for i := range x32 {
+		x32[i] = []float32{0, float32(math.Copysign(0, -1)), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1.5}[i%6]
+		x64[i] = []float64{0, math.Copysign(0, -1), math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1.5}[i%6]
+	}
+	if n := Finite32(x32); n != 40 {
+		t.Errorf("Finite32 on finite input: %d, want 40", n)
+	}
+	if n := Finite64(x64); n != 40 {
+		t.Errorf("Finite64 on finite input: %d, want 40", n)
+	}
+	for _, bad := range []float64{math.Inf(1), math.Inf(-1), math.NaN()} {
+		for _, at := range []int{0, 7, 19, 39} {
+			s32, s64 := x32[at], x64[at]
+			x32[at], x64[at] = float32(bad), bad
+			if n, want := Finite32(x32), at/8*8; n != want {
+				t.Errorf("Finite32 with %v at %d: %d, want %d", bad, at, n, want)
+			}
+			if n, want := Finite64(x64), at/4*4; n != want {
+				t.Errorf("Finite64 with %v at %d: %d, want %d", bad, at, n, want)
+			}
+			x32[at], x64[at] = s32, s64
+		}
+	}
+	// Past the last whole block nothing is looked at.
+	x32[41], x64[42] = float32(math.NaN()), math.NaN()
+	if n := Finite32(x32); n != 40 {
+		t.Errorf("Finite32 with NaN in the tail: %d, want 40", n)
+	}
+	if n := Finite64(x64); n != 40 {
+		t.Errorf("Finite64 with NaN in the tail: %d, want 40", n)
+	}
+}
+
+// TestSGD32 checks the SGD kernel against the scalar loops to the bit, with
+// and without momentum and weight decay, and that it leaves the tail.
+func TestSGD32(t *testing.T) {
+	if !Enabled {
+		t.Skip("no AVX2+FMA on this machine")
+	}
+	const n = 1003
+	mk := func(seed int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i*seed+1))) * float32(math.Exp(float64(i%13-6)))
+		}
+		return x
+	}
+	for _, c := range []SGDConsts{{LR: 0.1}, {LR: 3e-3, Mu: 0.9}, {LR: 0.05, Mu: 0.5, WD: 1e-2}} {
+		g := mk(3)
+		d, b := mk(5), mk(7)
+		wantD, wantB := append([]float32(nil), d...), append([]float32(nil), b...)
+		for k := range n / 8 * 8 {
+			if c.Mu == 0 {
+				wantD[k] -= c.LR * g[k]
+				continue
+			}
+			wantB[k] = c.Mu*wantB[k] + g[k] + c.WD*wantD[k]
+			wantD[k] -= c.LR * wantB[k]
+		}
+		var bb []float32
+		if c.Mu != 0 {
+			bb = b
+		}
+		if got := SGD32(d, g, bb, &c); got != n/8*8 {
+			t.Errorf("%+v: wrote %d, want %d", c, got, n/8*8)
+		}
+		for k := range n {
+			if math.Float32bits(d[k]) != math.Float32bits(wantD[k]) || math.Float32bits(b[k]) != math.Float32bits(wantB[k]) {
+				t.Fatalf("%+v: element %d: d %v b %v, want %v %v", c, k, d[k], b[k], wantD[k], wantB[k])
+			}
+		}
+	}
+}

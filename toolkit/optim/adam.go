@@ -103,6 +103,11 @@ func f32[T ad.Float](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
+// f64 views a []T that holds float64 as []float64.
+func f64[T ad.Float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
 // adamUpdate holds the constants of one parameter's Adam step.
 type adamUpdate[T ad.Float] struct {
 	step, b1, b2, eps, decay, invBC2 T

@@ -3,7 +3,9 @@ package optim
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
+	"github.com/stochgrad/stochgrad/internal/simd"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 )
@@ -81,14 +83,32 @@ func CheckFinite[T ad.Float](params []*ad.Tensor[T]) error {
 		if len(p.Grad) != p.Len() {
 			panic(fmt.Sprintf("optim: parameter %d of shape %v has a gradient of length %d", i, p.Shape(), len(p.Grad)))
 		}
-		for k, g := range p.Grad {
-			// g − g is 0 for finite g and NaN for NaN and ±Inf.
-			if d := g - g; d != d {
-				return &NonFiniteError{Param: i, Shape: append([]int(nil), p.Shape()...), Index: k, Value: float64(g)}
-			}
+		if k := firstNonFinite(p.Grad); k >= 0 {
+			return &NonFiniteError{Param: i, Shape: append([]int(nil), p.Shape()...), Index: k, Value: float64(p.Grad[k])}
 		}
 	}
 	return nil
+}
+
+// firstNonFinite returns the index of the first NaN or infinity in x, or −1.
+// The AVX2 scan skips the finite blocks; the loop finds the element.
+func firstNonFinite[T ad.Float](x []T) int {
+	for k := 0; k < len(x); {
+		if simd.Enabled {
+			if unsafe.Sizeof(x[0]) == 4 {
+				k += simd.Finite32(f32(x[k:]))
+			} else {
+				k += simd.Finite64(f64(x[k:]))
+			}
+		}
+		for end := min(k+8, len(x)); k < end; k++ {
+			// g − g is 0 for finite g and NaN for NaN and ±Inf.
+			if d := x[k] - x[k]; d != d {
+				return k
+			}
+		}
+	}
+	return -1
 }
 
 // GradNorm returns the Euclidean norm of all the gradients of params taken

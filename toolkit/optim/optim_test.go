@@ -208,3 +208,64 @@ func TestAdamVectorPathMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDVectorPathMatchesScalar runs float32 SGD, plain, with momentum and
+// with momentum and weight decay, with and without the AVX2 kernel on a
+// length that leaves a scalar tail, and wants the same bits.
+func TestSGDVectorPathMatchesScalar(t *testing.T) {
+	for _, o := range []SGD[float32]{{LR: 0.05}, {LR: 0.01, Momentum: 0.9}, {LR: 0.02, Momentum: 0.5, WeightDecay: 0.1}} {
+		run := func(vector bool) []float32 {
+			saved := simd.Enabled
+			simd.Enabled = simd.Enabled && vector
+			defer func() { simd.Enabled = saved }()
+			rnd := rand.New(rand.NewPCG(13, 14))
+			p := ad.Param(ad.Randn[float32](rnd, 1003))
+			p.Grad = make([]float32, p.Len())
+			opt := o
+			for range 5 {
+				for i := range p.Grad {
+					p.Grad[i] = float32(rnd.NormFloat64())
+				}
+				if err := opt.Step([]*ad.Tensor[float32]{p}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return p.Data
+		}
+		vec, scalar := run(true), run(false)
+		for i := range vec {
+			if math.Float32bits(vec[i]) != math.Float32bits(scalar[i]) {
+				t.Fatalf("%+v: element %d: vector %v, scalar %v", o, i, vec[i], scalar[i])
+			}
+		}
+	}
+}
+
+// TestCheckFiniteFindsEveryPosition puts a NaN or an infinity at each
+// position of float32 and float64 gradients, with the AVX2 scan on and off,
+// and wants the error to name that element.
+func TestCheckFiniteFindsEveryPosition(t *testing.T) {
+	for _, vector := range []bool{true, false} {
+		saved := simd.Enabled
+		simd.Enabled = simd.Enabled && vector
+		p32 := ad.Param(ad.Zeros[float32](37))
+		p64 := ad.Param(ad.Zeros[float64](37))
+		p32.Grad, p64.Grad = make([]float32, 37), make([]float64, 37)
+		for i := range 37 {
+			bad := []float64{math.NaN(), math.Inf(1), math.Inf(-1)}[i%3]
+			p32.Grad[i], p64.Grad[i] = float32(bad), bad
+			var e32, e64 *NonFiniteError
+			if err := CheckFinite([]*ad.Tensor[float32]{p32}); !errors.As(err, &e32) || e32.Index != i {
+				t.Errorf("vector %v, float32, bad at %d: %v", vector, i, err)
+			}
+			if err := CheckFinite([]*ad.Tensor[float64]{ad.Param(ad.Zeros[float64](3)), p64}); !errors.As(err, &e64) || e64.Index != i || e64.Param != 1 {
+				t.Errorf("vector %v, float64, bad at %d: %v", vector, i, err)
+			}
+			p32.Grad[i], p64.Grad[i] = math.MaxFloat32, -math.MaxFloat64
+		}
+		if err := CheckFinite([]*ad.Tensor[float32]{p32}); err != nil {
+			t.Errorf("vector %v: finite float32 gradients: %v", vector, err)
+		}
+		simd.Enabled = saved
+	}
+}

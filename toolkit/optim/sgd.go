@@ -3,8 +3,10 @@ package optim
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/stochgrad/stochgrad/internal/par"
+	"github.com/stochgrad/stochgrad/internal/simd"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -94,10 +96,21 @@ type sgdUpdate[T ad.Float] struct {
 func (u sgdUpdate[T]) apply(d, g, b []T) {
 	d = d[:len(g)]
 	lr, mu, wd := u.lr, u.mu, u.wd
+	k0 := 0
+	if simd.Enabled && unsafe.Sizeof(lr) == 4 && len(g) >= 8 && !u.nesterov && (mu != 0 || wd == 0) {
+		// The kernel does the plain step and the usual momentum step, bit
+		// for bit as the loops below; the tail is theirs.
+		c := simd.SGDConsts{LR: float32(lr), Mu: float32(mu), WD: float32(wd)}
+		var bb []float32
+		if mu != 0 {
+			bb = f32(b[:len(g)])
+		}
+		k0 = simd.SGD32(f32(d), f32(g), bb, &c)
+	}
 	switch {
 	case mu == 0 && wd == 0:
-		for k, gk := range g {
-			d[k] -= lr * gk
+		for k := k0; k < len(g); k++ {
+			d[k] -= lr * g[k]
 		}
 	case mu == 0:
 		for k, gk := range g {
@@ -112,8 +125,8 @@ func (u sgdUpdate[T]) apply(d, g, b []T) {
 		}
 	default:
 		b = b[:len(g)]
-		for k, gk := range g {
-			b[k] = mu*b[k] + gk + wd*d[k]
+		for k := k0; k < len(g); k++ {
+			b[k] = mu*b[k] + g[k] + wd*d[k]
 			d[k] -= lr * b[k]
 		}
 	}
