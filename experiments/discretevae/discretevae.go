@@ -283,7 +283,11 @@ func Run(cfg Config) ([]Row, error) {
 	// kind (same weights, same draws): made once.
 	initial := map[bool][2]float64{}
 	for _, m := range methods {
-		r, err := runOne(cfg, m, train, test, initial)
+		// Each row is cached on its own, so that a full-mode table (hours)
+		// that is stopped resumes at the row it was training.
+		one := cfg
+		one.Methods = []string{m.Name}
+		r, err := toolkit.Cached("discretevae-row", one, func() (Row, error) { return runOne(cfg, m, train, test, initial) })
 		if err != nil {
 			return nil, fmt.Errorf("discretevae: %s: %w", m.Name, err)
 		}

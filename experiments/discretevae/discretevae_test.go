@@ -28,6 +28,7 @@ func mnistOrSkip(t *testing.T) {
 // of a kind share their initial weights, and the figures have a bar per
 // row and a curve per row.
 func TestRunSmall(t *testing.T) {
+	t.Setenv("STOCHGRAD_CACHE", t.TempDir()) // runs are cached per method
 	mnistOrSkip(t)
 	cfg := Config{Train: 200, Test: 50, Epochs: 1, Batch: 20, LR: 3e-3, EvalSamples: 2, Hidden: []int{64},
 		Methods: []string{"straight-through", "Gumbel-Softmax", "I-MLE"}, Seed: 2}

@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/stochgrad/stochgrad/datasets"
+	"github.com/stochgrad/stochgrad/toolkit"
 	"github.com/stochgrad/stochgrad/toolkit/wakesleep"
 	"github.com/stochgrad/stochgrad/viz"
 )
@@ -154,51 +155,66 @@ func MNIST(cfg Config) (Result, error) {
 func run(cfg Config, xTrain, xTest *mat.Dense) ([]Curve, error) {
 	var out []Curve
 	for _, a := range cfg.Algorithms {
-		m, err := wakesleep.New(cfg.Sizes, wakesleep.PlusMinusOne, rand.New(rand.NewPCG(cfg.Seed, 1)))
+		// Each algorithm's curve is cached on its own, so that a full-mode
+		// comparison (hours) that is stopped resumes at the algorithm it
+		// was training.
+		one := cfg
+		one.Algorithms = []wakesleep.Algorithm{a}
+		c, err := toolkit.Cached("helmholtz-curve", one, func() (Curve, error) { return curve(cfg, a, xTrain, xTest) })
 		if err != nil {
 			return nil, err
-		}
-		tr, err := wakesleep.NewTrainer(m, wakesleep.Config{Algorithm: a, Batch: cfg.Batch, Samples: cfg.Samples, Damping: wakesleep.Constant(cfg.Damping), Every: cfg.Every})
-		if err != nil {
-			return nil, err
-		}
-		rnd := rand.New(rand.NewPCG(cfg.Seed, 2))
-		evalRnd := rand.New(rand.NewPCG(cfg.Seed, 3))
-		c := Curve{Algorithm: a.String()}
-		eval := func(epoch int, seconds float64) error {
-			var ll []float64
-			if cfg.ImportanceSamples > 0 {
-				ll, err = m.ImportanceLogLikelihood(xTest, cfg.ImportanceSamples, evalRnd)
-			} else {
-				ll, err = m.LogLikelihood(xTest)
-			}
-			if err != nil {
-				return err
-			}
-			mean, sd := stat.MeanStdDev(ll, nil)
-			c.Epoch, c.Seconds = append(c.Epoch, epoch), append(c.Seconds, seconds)
-			c.LogLik, c.LogLikSE = append(c.LogLik, mean), append(c.LogLikSE, sd/math.Sqrt(float64(len(ll))))
-			return nil
-		}
-		if err := eval(0, 0); err != nil {
-			return nil, err
-		}
-		elapsed := 0.0
-		for e := 1; e <= cfg.Epochs; e++ {
-			start := time.Now()
-			if err := tr.Epoch(xTrain, rnd); err != nil {
-				return nil, fmt.Errorf("helmholtz: %v epoch %d: %w", a, e, err)
-			}
-			elapsed += time.Since(start).Seconds()
-			if e%cfg.EvalEvery == 0 || e == cfg.Epochs {
-				if err := eval(e, elapsed); err != nil {
-					return nil, err
-				}
-			}
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// curve trains one machine with algorithm a from cfg's initial weights and
+// records its held-out log-likelihood.
+func curve(cfg Config, a wakesleep.Algorithm, xTrain, xTest *mat.Dense) (Curve, error) {
+	m, err := wakesleep.New(cfg.Sizes, wakesleep.PlusMinusOne, rand.New(rand.NewPCG(cfg.Seed, 1)))
+	if err != nil {
+		return Curve{}, err
+	}
+	tr, err := wakesleep.NewTrainer(m, wakesleep.Config{Algorithm: a, Batch: cfg.Batch, Samples: cfg.Samples, Damping: wakesleep.Constant(cfg.Damping), Every: cfg.Every})
+	if err != nil {
+		return Curve{}, err
+	}
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 2))
+	evalRnd := rand.New(rand.NewPCG(cfg.Seed, 3))
+	c := Curve{Algorithm: a.String()}
+	eval := func(epoch int, seconds float64) error {
+		var ll []float64
+		if cfg.ImportanceSamples > 0 {
+			ll, err = m.ImportanceLogLikelihood(xTest, cfg.ImportanceSamples, evalRnd)
+		} else {
+			ll, err = m.LogLikelihood(xTest)
+		}
+		if err != nil {
+			return err
+		}
+		mean, sd := stat.MeanStdDev(ll, nil)
+		c.Epoch, c.Seconds = append(c.Epoch, epoch), append(c.Seconds, seconds)
+		c.LogLik, c.LogLikSE = append(c.LogLik, mean), append(c.LogLikSE, sd/math.Sqrt(float64(len(ll))))
+		return nil
+	}
+	if err := eval(0, 0); err != nil {
+		return Curve{}, err
+	}
+	elapsed := 0.0
+	for e := 1; e <= cfg.Epochs; e++ {
+		start := time.Now()
+		if err := tr.Epoch(xTrain, rnd); err != nil {
+			return Curve{}, fmt.Errorf("helmholtz: %v epoch %d: %w", a, e, err)
+		}
+		elapsed += time.Since(start).Seconds()
+		if e%cfg.EvalEvery == 0 || e == cfg.Epochs {
+			if err := eval(e, elapsed); err != nil {
+				return Curve{}, err
+			}
+		}
+	}
+	return c, nil
 }
 
 // Final returns the curve's last held-out log-likelihood and its standard

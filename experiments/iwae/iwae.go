@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stochgrad/stochgrad/datasets"
+	"github.com/stochgrad/stochgrad/toolkit"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/models"
 	"github.com/stochgrad/stochgrad/toolkit/optim"
@@ -177,7 +178,16 @@ func Compare(cfg Config) ([]Run, error) {
 	}
 	var runs []Run
 	for i, m := range cfg.Methods {
-		r, err := Train(cfg, m, data, uint64(i))
+		// Each method's run is cached on its own, so that a full-mode
+		// comparison (hours) that is stopped resumes at the method it was
+		// training rather than from the start.
+		one := cfg
+		one.Methods = cfg.Methods[i : i+1]
+		key := struct {
+			Config Config
+			Index  int
+		}{one, i}
+		r, err := toolkit.Cached("iwae-run", key, func() (Run, error) { return Train(cfg, m, data, uint64(i)) })
 		if err != nil {
 			return nil, err
 		}

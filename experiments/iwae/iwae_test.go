@@ -32,6 +32,7 @@ func TestSNRSlopes(t *testing.T) {
 // objective without error, and the held-out log-likelihood estimate lies
 // above the IWAE(5) bound, which lies above the ELBO.
 func TestCompareSmall(t *testing.T) {
+	t.Setenv("STOCHGRAD_CACHE", t.TempDir()) // runs are cached per method
 	cfg := Config{Methods: Methods(4), Train: 200, Test: 30, Epochs: 1, EvalK: 50, Seed: 1}
 	cfg.Methods = cfg.Methods[:4]
 	runs, err := Compare(cfg)
