@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/stochgrad/stochgrad/internal/simd"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 	"github.com/stochgrad/stochgrad/toolkit/nn"
 )
@@ -255,12 +256,16 @@ func checkVisible(op string, m *Machine, x *mat.Dense) {
 func bernoulli(a *mat.Dense, rnd *rand.Rand) *mat.Dense {
 	r, c := a.Dims()
 	h := mat.NewDense(r, c, nil)
-	h.Apply(func(_, _ int, v float64) float64 {
-		if rnd.Float64() < sigmoid(v) {
-			return 1
+	p := make([]float64, c)
+	for i := range r {
+		sigmoids(p, a.RawRowView(i))
+		row := h.RawRowView(i)
+		for j, pj := range p {
+			if rnd.Float64() < pj {
+				row[j] = 1
+			}
 		}
-		return 0
-	}, a)
+	}
 	return h
 }
 
@@ -270,6 +275,24 @@ func sigmoid(a float64) float64 {
 	}
 	e := math.Exp(a)
 	return e / (1 + e)
+}
+
+// sigmoids sets dst[i] = sigmoid(src[i]) with the exponentials taken four
+// at a time (simd.ExpFloat64s), within an ulp or two of sigmoid's. dst must
+// not overlap src.
+func sigmoids(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = -math.Abs(v)
+	}
+	simd.ExpFloat64s(dst, dst)
+	for i, v := range src {
+		if e := dst[i]; v >= 0 {
+			dst[i] = 1 / (1 + e)
+		} else {
+			dst[i] = e / (1 + e)
+		}
+	}
 }
 
 // softplus returns log(1 + exp(a)) without overflow.
@@ -283,13 +306,18 @@ func softplus(a float64) float64 {
 // addLogBernoulli adds to dst[i] the log-probability of the indicators of
 // row i of h under logits a: h·a − softplus(a), summed over the row.
 func addLogBernoulli(dst []float64, h, a *mat.Dense) {
-	hr, ar := h.RawMatrix(), a.RawMatrix()
+	_, c := a.Dims()
+	e := make([]float64, c)
 	for i := range dst {
-		hrow := hr.Data[i*hr.Stride : i*hr.Stride+hr.Cols]
-		arow := ar.Data[i*ar.Stride : i*ar.Stride+ar.Cols]
+		hrow, arow := h.RawRowView(i), a.RawRowView(i)
+		// softplus(v) = max(v, 0) + log1p(e^−|v|), the exponentials in bulk.
+		for j, v := range arow {
+			e[j] = -math.Abs(v)
+		}
+		simd.ExpFloat64s(e, e)
 		var s float64
 		for j, v := range arow {
-			s += hrow[j]*v - softplus(v)
+			s += hrow[j]*v - (max(v, 0) + math.Log1p(e[j]))
 		}
 		dst[i] += s
 	}

@@ -77,10 +77,13 @@ func withOnes(u *mat.Dense) *mat.Dense {
 func fisherWeights(a *mat.Dense) *mat.Dense {
 	n, out := a.Dims()
 	c := mat.NewDense(n, out, nil)
-	c.Apply(func(_, _ int, v float64) float64 {
-		s := sigmoid(v)
-		return s * (1 - s) / float64(n)
-	}, a)
+	for i := range n {
+		row := c.RawRowView(i)
+		sigmoids(row, a.RawRowView(i))
+		for j, s := range row {
+			row[j] = s * (1 - s) / float64(n)
+		}
+	}
 	return c
 }
 

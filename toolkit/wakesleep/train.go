@@ -252,10 +252,12 @@ func newGrads(m *Machine) *grads {
 func addUnitGrads(gw *mat.Dense, gb []float64, u, h, a *mat.Dense, w []float64) {
 	n, out := h.Dims()
 	d := mat.NewDense(n, out, nil)
+	s := make([]float64, out)
 	for i := range n {
-		hr, ar, dr := h.RawRowView(i), a.RawRowView(i), d.RawRowView(i)
-		for j := range out {
-			v := w[i] * (hr[j] - sigmoid(ar[j]))
+		hr, dr := h.RawRowView(i), d.RawRowView(i)
+		sigmoids(s, a.RawRowView(i))
+		for j, sj := range s {
+			v := w[i] * (hr[j] - sj)
 			dr[j] = v
 			gb[j] += v
 		}
