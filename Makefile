@@ -18,12 +18,14 @@ OUT ?= out
 setup:
 	@bash scripts/setup.sh
 
-# Quick mode unless FULL=1; executed copies and HTML land in $(OUT).
+# Quick mode unless FULL=1; executed copies and HTML land in $(OUT). With
+# CACHE=dir, results the notebooks cache (each method's run in the long
+# comparisons) persist there, so that a stopped full run resumes.
 # The runner is built and exec'd, not run with `go run`, which does not
 # pass SIGTERM on: make sends it to nbrun, which stops its kernels.
 notebooks: setup
 	go build -o .deps/bin/nbrun ./kernel/cmd/nbrun
-	exec .deps/bin/nbrun $(if $(FULL),,-quick) -timeout $(TIMEOUT) -out $(OUT) -html $(NOTEBOOKS)
+	exec .deps/bin/nbrun $(if $(FULL),,-quick) $(if $(CACHE),-cache $(CACHE)) -timeout $(TIMEOUT) -out $(OUT) -html $(NOTEBOOKS)
 
 test: setup
 	@STOCHGRAD_REQUIRE_SETUP=1 bash scripts/test.sh
