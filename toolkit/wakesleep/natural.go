@@ -204,6 +204,10 @@ func (bi *blockInverse) apply(j int, g []float64) {
 // applyLayer replaces the gradient of every unit of a layer, weights gw
 // [in, out] and biases gb [out], by its damped natural gradient.
 func (bi *blockInverse) applyLayer(gw *mat.Dense, gb []float64) {
+	if bi.woodbury {
+		bi.applyLayerWoodbury(gw, gb)
+		return
+	}
 	in, out := gw.Dims()
 	g := make([]float64, in+1)
 	for j := range out {
@@ -217,6 +221,40 @@ func (bi *blockInverse) applyLayer(gw *mat.Dense, gb []float64) {
 		}
 		gb[j] = g[in]
 	}
+}
+
+// applyLayerWoodbury is applyLayer through Woodbury's identity with the
+// layer's units together: the projections on the shared samples U, Ũ g for
+// every unit and their way back, are two matrix products over the layer
+// instead of two matrix-vector products per unit; only the N×N solves stay
+// per unit.
+func (bi *blockInverse) applyLayerWoodbury(gw *mat.Dense, gb []float64) {
+	in, out := gw.Dims()
+	n, _ := bi.u.Dims()
+	// G [d+1, out]: column j is unit j's gradient, its bias last.
+	g := mat.NewDense(in+1, out, nil)
+	g.Slice(0, in, 0, out).(*mat.Dense).Copy(gw)
+	g.SetRow(in, gb)
+	var t mat.Dense
+	t.Mul(bi.u, g) // [N, out]
+	tr := t.RawMatrix()
+	col := make([]float64, n)
+	for j := range out {
+		for a := range n {
+			col[a] = tr.Data[a*tr.Stride+j] * bi.sc.At(a, j)
+		}
+		cholSolve(bi.chol[j], col)
+		for a := range n {
+			tr.Data[a*tr.Stride+j] = col[a] * bi.sc.At(a, j)
+		}
+	}
+	var back mat.Dense
+	back.Mul(bi.u.T(), &t) // [d+1, out]
+	f := (1 + bi.alpha) / bi.alpha
+	g.Sub(g, &back)
+	g.Scale(f, g)
+	gw.Copy(g.Slice(0, in, 0, out))
+	mat.Row(gb, in, g)
 }
 
 // naturalPrior replaces the gradient g of the prior's logits a by

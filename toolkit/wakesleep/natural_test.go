@@ -92,6 +92,21 @@ func TestWoodburyMatchesDirect(t *testing.T) {
 					t.Errorf("N=%d d+1=%d α=%v unit %d: direct and explicit solves differ by %.3g", tc.n, tc.d+1, alpha, j, r)
 				}
 			}
+			// The whole layer at once: Woodbury's batched products against
+			// the direct solves unit by unit.
+			gw := mat.NewDense(tc.d, 3, nil)
+			for i := range tc.d {
+				for j := range 3 {
+					gw.Set(i, j, rnd.NormFloat64())
+				}
+			}
+			gb := []float64{rnd.NormFloat64(), rnd.NormFloat64(), rnd.NormFloat64()}
+			dw, db := mat.DenseCopyOf(gw), append([]float64(nil), gb...)
+			wood.applyLayer(gw, gb)
+			direct.applyLayer(dw, db)
+			if r := relDiff(append(gw.RawMatrix().Data, gb...), append(dw.RawMatrix().Data, db...)); r > 1e-10 {
+				t.Errorf("N=%d d+1=%d α=%v: layer through Woodbury and direct differ by %.3g (relative)", tc.n, tc.d+1, alpha, r)
+			}
 		}
 	}
 }
