@@ -357,3 +357,43 @@ func TestSigmoidsMatchSigmoid(t *testing.T) {
 		}
 	}
 }
+
+// TestSumLog1pMatchesLog1p compares the logarithm of products with log1p
+// term by term, on rows longer and shorter than a chunk, with factors from
+// 1 (e = 0, an underflowed exponential) to 2.
+func TestSumLog1pMatchesLog1p(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 5))
+	for _, n := range []int{0, 1, 3, 4, 5, 784, logChunk, logChunk + 1, 2500} {
+		for _, scale := range []float64{0, 1e-300, 1e-20, 1e-8, 0.5, 1} {
+			e := make([]float64, n)
+			// The reference sums the log1p terms with compensation
+			// (Neumaier), so that its own rounding stays far below the
+			// tolerance.
+			var want, comp float64
+			for j := range e {
+				e[j] = scale * rnd.Float64()
+				if j%7 == 0 {
+					e[j] = scale
+				}
+				v := math.Log1p(e[j])
+				t := want + v
+				if math.Abs(want) >= math.Abs(v) {
+					comp += (want - t) + v
+				} else {
+					comp += (v - t) + want
+				}
+				want = t
+			}
+			want += comp
+			got := sumLog1p(e)
+			// Rounding 1+e and each product costs ≤ 1.2e-16 per factor,
+			// relative in the product, so absolute in its log.
+			if tol := 2.5e-16*float64(n) + 4e-16*want; math.Abs(got-want) > tol {
+				t.Errorf("n=%d scale=%g: sumLog1p = %.17g, Σ log1p = %.17g, off by %.3g > %.3g", n, scale, got, want, got-want, tol)
+			}
+		}
+	}
+	if !math.IsNaN(sumLog1p([]float64{0.5, math.NaN(), 0.1})) {
+		t.Errorf("sumLog1p with a NaN is not NaN")
+	}
+}
