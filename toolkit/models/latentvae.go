@@ -122,8 +122,12 @@ func (v *LatentVAE[T]) LogJoint(x, z *ad.Tensor[T]) *ad.Tensor[T] {
 // in closed form when distributions has one for the pair (categorical
 // latents), by Monte Carlo with the given number of draws otherwise.
 func (v *LatentVAE[T]) KL(rnd *rand.Rand, x *ad.Tensor[T], samples int) *ad.Tensor[T] {
-	kl := distributions.KL(rnd, v.Guide(x), v.Prior, samples)
-	n := x.Dim(0)
+	return v.klOf(rnd, v.Guide(x), x.Dim(0), samples)
+}
+
+// klOf is KL for the posterior q of n examples, already encoded.
+func (v *LatentVAE[T]) klOf(rnd *rand.Rand, q distributions.Distribution[T], n, samples int) *ad.Tensor[T] {
+	kl := distributions.KL(rnd, q, v.Prior, samples)
 	return ad.Sum(ad.Reshape(kl, n, kl.Len()/n), 1)
 }
 

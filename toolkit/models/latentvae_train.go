@@ -56,7 +56,9 @@ func (v *LatentVAE[T]) NegELBO(rnd *rand.Rand, x *ad.Tensor[T], est estimators.E
 		return rec
 	}
 	e := est.Estimate(rnd, p, f)
-	kl := ad.Mean(v.KL(rnd, x, max(klSamples, 1)))
+	// The KL of the same q: encoding x again would cost a second pass
+	// through the encoder, forward and backward.
+	kl := ad.Mean(v.klOf(rnd, q, n, max(klSamples, 1)))
 	return ad.Add(e.Surrogate, kl), float64(e.Value) + float64(kl.Item())
 }
 
