@@ -14,9 +14,15 @@ const Grain = 1 << 16
 // least Grain it splits the range into one part per CPU (GOMAXPROCS) and runs
 // them concurrently, returning when all are done; otherwise it calls f(0, n).
 // f must be safe to run concurrently on disjoint ranges.
-func For(n int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), n/(Grain/2))
-	if n < Grain || parts < 2 {
+func For(n int, f func(lo, hi int)) { ForCost(n, 1, f) }
+
+// ForCost is For over n items that each cost about as much as cost
+// elements: it splits the range when n·cost is at least Grain, into at
+// most one part per item.
+func ForCost(n, cost int, f func(lo, hi int)) {
+	work := n * max(cost, 1)
+	parts := min(runtime.GOMAXPROCS(0), work/(Grain/2), n)
+	if work < Grain || parts < 2 {
 		f(0, n)
 		return
 	}

@@ -33,3 +33,39 @@ func TestForCoversEveryIndexOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestForCostSplitsByWork(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	cases := []struct {
+		n, cost, parts int
+	}{
+		{0, Grain, 1},
+		{1, 10 * Grain, 1}, // one item is never split
+		{2, Grain, 2},      // two costly items: one each
+		{5, Grain / 4, 2},  // 5/4 of a grain: split in two
+		{7, Grain / 8, 1},  // under a grain
+		{100, 30000, 3},    // subset rows: one part per CPU
+		{Grain, 0, 2},      // cost 0 counts as 1, as For
+	}
+	for _, c := range cases {
+		seen := make([]int, c.n)
+		var mu sync.Mutex
+		calls := 0
+		ForCost(c.n, c.cost, func(lo, hi int) {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, s := range seen {
+			if s != 1 {
+				t.Fatalf("n = %d, cost %d: index %d visited %d times", c.n, c.cost, i, s)
+			}
+		}
+		if calls != c.parts {
+			t.Errorf("n = %d, cost %d ran as %d part(s), want %d", c.n, c.cost, calls, c.parts)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/stochgrad/stochgrad/internal/par"
 	"github.com/stochgrad/stochgrad/toolkit/ad"
 )
 
@@ -175,34 +176,38 @@ func (d SubsetTopK[T]) LogProb(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if l.RequiresGrad() {
 		grad = make([]float64, len(xb.Data))
 	}
-	dp := newSubsetDP(d.K, n)
-	row := make([]float64, n)
-	in := make([]int, 0, n)
-	for r := range rows {
-		in = in[:0]
-		ok := true
-		for j, v := range xb.Data[r*n : (r+1)*n] {
-			switch v {
-			case 1:
-				in = append(in, j)
-			case 0:
-			default:
-				ok = false
+	// Rows are independent: a mini-batch of a 20×20 code has thousands,
+	// about 3·2^K·K operations each, shared among the CPUs.
+	par.ForCost(rows, 3*d.K<<d.K, func(lo, hi int) {
+		dp := newSubsetDP(d.K, n)
+		row := make([]float64, n)
+		in := make([]int, 0, n)
+		for r := lo; r < hi; r++ {
+			in = in[:0]
+			ok := true
+			for j, v := range xb.Data[r*n : (r+1)*n] {
+				switch v {
+				case 1:
+					in = append(in, j)
+				case 0:
+				default:
+					ok = false
+				}
 			}
+			if !ok || len(in) != d.K {
+				out.Data[r] = T(math.Inf(-1))
+				continue
+			}
+			for j, v := range l.Data[r*n : (r+1)*n] {
+				row[j] = float64(v)
+			}
+			var g []float64
+			if grad != nil {
+				g = grad[r*n : (r+1)*n]
+			}
+			out.Data[r] = T(dp.logProb(row, in, g))
 		}
-		if !ok || len(in) != d.K {
-			out.Data[r] = T(math.Inf(-1))
-			continue
-		}
-		for j, v := range l.Data[r*n : (r+1)*n] {
-			row[j] = float64(v)
-		}
-		var g []float64
-		if grad != nil {
-			g = grad[r*n : (r+1)*n]
-		}
-		out.Data[r] = T(dp.logProb(row, in, g))
-	}
+	})
 	return ad.Custom(op, out, []*ad.Tensor[T]{l}, func(g *ad.Tensor[T]) []*ad.Tensor[T] {
 		gl := ad.Zeros[T](shape...)
 		for i := range gl.Data {

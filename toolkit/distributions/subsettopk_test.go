@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -404,21 +405,66 @@ func ExampleSubsetTopK() {
 
 // BenchmarkSubsetTopKLogProb measures LogProb and its gradient on the k-subset
 // VAE's code: a mini-batch of 100 examples of 20 groups of 10-subsets of 20
-// items.
+// items, on one CPU and on all.
 func BenchmarkSubsetTopKLogProb(b *testing.B) {
 	rnd := newRand(46)
 	logits := ad.Param(ad.Randn[float32](rnd, 100, 20, 20))
 	d := SubsetTopK[float32]{logits, 10}
 	x := d.Sample(rnd)
-	b.Run("forward", func(b *testing.B) {
-		frozen := SubsetTopK[float32]{logits.Clone(), 10}
-		for b.Loop() {
-			frozen.LogProb(x)
+	for _, procs := range []int{1, runtime.NumCPU()} {
+		b.Run(fmt.Sprintf("forward/procs=%d", procs), func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			frozen := SubsetTopK[float32]{logits.Clone(), 10}
+			for b.Loop() {
+				frozen.LogProb(x)
+			}
+		})
+		b.Run(fmt.Sprintf("gradient/procs=%d", procs), func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			for b.Loop() {
+				ad.Sum(d.LogProb(x)).Backward()
+			}
+		})
+	}
+}
+
+// TestSubsetTopKRowsInParallel checks that a batch large enough to be
+// shared among goroutines (a mini-batch of a 20×20 code of 10-subsets)
+// gives, row by row, the values and gradients of single-row calls, which
+// run on one goroutine; impossible rows among them stay −Inf.
+func TestSubsetTopKRowsInParallel(t *testing.T) {
+	rnd := newRand(48)
+	const rows, n, k = 60, 20, 10
+	l := ad.Randn[float64](rnd, rows, n)
+	x := SubsetTopK[float64]{l, k}.Sample(rnd)
+	x.Data[3*n] = 1 - x.Data[3*n] // row 3 is not k-hot
+	lg := ad.Param(l.Clone())
+	lp := SubsetTopK[float64]{lg, k}.LogProb(x)
+	ad.Sum(ad.Where(finiteMask(lp), lp, ad.Zeros[float64](rows))).Backward()
+	for r := range rows {
+		lr := ad.Param(ad.New(slices.Clone(l.Data[r*n:(r+1)*n]), n))
+		one := SubsetTopK[float64]{lr, k}.LogProb(ad.New(x.Data[r*n:(r+1)*n], n))
+		if r == 3 {
+			if !math.IsInf(lp.Data[r], -1) {
+				t.Errorf("row 3, not k-hot: log p = %v, want −Inf", lp.Data[r])
+			}
+			continue
 		}
-	})
-	b.Run("gradient", func(b *testing.B) {
-		for b.Loop() {
-			ad.Sum(d.LogProb(x)).Backward()
+		one.Backward()
+		if lp.Data[r] != one.Item() {
+			t.Errorf("row %d: log p %v in the batch, %v alone", r, lp.Data[r], one.Item())
 		}
-	})
+		if !slices.Equal(lg.Grad[r*n:(r+1)*n], lr.Grad) {
+			t.Errorf("row %d: gradient %v in the batch, %v alone", r, lg.Grad[r*n:(r+1)*n], lr.Grad)
+		}
+	}
+}
+
+// finiteMask marks the finite entries of t.
+func finiteMask(t *ad.Tensor[float64]) []bool {
+	m := make([]bool, t.Len())
+	for i, v := range t.Data {
+		m[i] = !math.IsInf(v, 0) && !math.IsNaN(v)
+	}
+	return m
 }
