@@ -71,9 +71,9 @@ func TestConditionalNoise(t *testing.T) {
 		n := len(tc.logits)
 		var hardRows, zt [][]float64
 		rec := func(z *ad.Tensor[float64]) *ad.Tensor[float64] {
-			// The residual sees [z, stop z, z̃, stop z̃] in the estimate.
-			if z.Dim(0) == 4 {
-				zt = append(zt, append([]float64(nil), z.Data[2*n:3*n]...))
+			// The residual sees [z, z̃] in the estimate.
+			if z.Dim(0) == 2 {
+				zt = append(zt, append([]float64(nil), z.Data[n:2*n]...))
 			}
 			return ad.Zeros[float64](z.Dim(0))
 		}

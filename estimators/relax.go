@@ -57,23 +57,25 @@ import (
 // ‖g‖² with a relative standard deviation of at most √2). Tuning is on
 // when Eta or LogTemperature requires gradients or Residual is set.
 //
-// The Surrogate carries both gradients, as TraceRELAX's does: Backward puts
-// the estimate of ∇E[f] into the logits (and whatever produced them), mean
-// ∇f(b) into f's own parameters if it has any, and the variance gradient
-// into η, log λ and r's parameters, nothing else. Terms that would leak
-// into the wrong parameters are cancelled by subtracting the same
-// computation with stopped inputs (exact up to rounding). One minimising
-// optimizer over all of them reproduces the papers' training; when
-// maximising, negate f rather than the Surrogate.
+// The Surrogate carries both gradients: Backward puts the estimate of
+// ∇E[f] into the logits (and whatever produced them), mean ∇f(b) into f's
+// own parameters if it has any, and the variance gradient into η, log λ
+// and r's parameters (the leaves r's output depends on), nothing else. The
+// critic's terms enter the Surrogate through ops whose backward takes, with
+// ad.Grad, the gradient with respect to the logits or to φ alone, never
+// writing into f's parameters; their graphs live until the Surrogate's
+// Backward. One minimising optimizer over all of them
+// reproduces the papers' training; when maximising, negate f rather than
+// the Surrogate.
 //
 // # Draws and cost
 //
 // The estimate draws from rnd S·n uniforms for z (n the number of logits,
 // row-major over [S, logits' shape]), then S·n for z̃, then, when tuning,
 // S·n random signs (one rnd.Uint64 each). Each sample costs one evaluation
-// of f at b and four at relaxed points, and when tuning ten more: five at
-// perturbed points and five again with φ stopped, for the cancellation
-// (none of the relaxed ones when η is a constant zero). Samples in the
+// of f at b and two at relaxed points, and when tuning five more, at
+// perturbed points (none of the relaxed ones when η is a constant zero);
+// each is differentiated once, in the Surrogate's Backward. Samples in the
 // Estimate counts them. f and Residual are called with batches of these
 // rows, so they must treat rows independently.
 type RELAX[T ad.Float] struct {
@@ -158,18 +160,13 @@ type critic[T ad.Float] struct {
 	cols        []int // f's shape per sample: [] or [batch...]
 }
 
-// relaxed returns η·f(σ_λ(x)), with η and λ stopped if asked, or nil when
-// c has no relaxed term.
-func (c *critic[T]) relaxed(x *ad.Tensor[T], stopped bool) *ad.Tensor[T] {
+// relaxed returns η·f(σ_λ(x)), or nil when c has no relaxed term.
+func (c *critic[T]) relaxed(x *ad.Tensor[T]) *ad.Tensor[T] {
 	if !c.useF {
 		return nil
 	}
-	eta, lambda := c.eta, c.lambda
-	if stopped {
-		eta, lambda = ad.StopGradient(eta), ad.StopGradient(lambda)
-	}
 	c.evals += x.Dim(0)
-	return ad.Mul(eta, c.check("the objective", evalFunc(c.op, c.f, c.fam.relax(x, lambda), x.Dim(0))))
+	return ad.Mul(c.eta, c.check("the objective", evalFunc(c.op, c.f, c.fam.relax(x, c.lambda), x.Dim(0))))
 }
 
 // check panics unless v has f's shape per sample.
@@ -209,9 +206,7 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	size := l.Len()
 	u, v := openUniforms(rnd, size), openUniforms(rnd, size)
 
-	z := fam.z(l, u)
-	b := fam.hard(z)
-	zt := fam.cond(l, b, v)
+	b := fam.hard(fam.z(ad.StopGradient(l), u))
 	fb := evalFunc(op, f, b, n)
 	logp := reduceTo(op, fam.logProb(logits, b), fb.Shape())
 	cols := fb.Shape()[1:]
@@ -227,25 +222,33 @@ func (r RELAX[T]) estimate(op string, fam family[T], rnd *rand.Rand, logits *ad.
 	}
 	c.useF = c.eta.RequiresGrad() || c.eta.Item() != 0
 
-	// The estimate: c(z) − c(stop z) and c(z̃) − c(stop z̃) carry ∇_l c and
-	// nothing to φ or f's parameters.
-	zd, ztd := ad.StopGradient(z), ad.StopGradient(zt)
-	x1 := ad.Concat(0, z, zd, zt, ztd)
-	c1 := sumOrZero(c.relaxed(x1, false), c.resid(x1), 4*n, cols)
+	// The estimate's pathwise part, ∇_l [c(z) − c(z̃)], must reach l and
+	// nothing else, not φ nor f's own parameters: c is evaluated at a copy
+	// lh of l, and the Surrogate carries an op whose backward takes the
+	// gradient with respect to lh alone (ad.Grad) and passes it to l.
+	lh := ad.Param(ad.New(slices.Clone(l.Data), l.Shape()...))
+	zh, zth := c.fam.z(lh, u), c.fam.cond(lh, b, v)
+	x1 := ad.Concat(0, zh, zth)
+	c1 := sumOrZero(c.relaxed(x1), c.resid(x1), 2*n, cols)
 	part := func(t *ad.Tensor[T], i int) *ad.Tensor[T] { return ad.Slice(t, 0, i*n, (i+1)*n) }
 	fv := fb.Float64s()
 	m := len(fv) // n rows of the examples
 	coef := make([]T, m)
 	for i := range coef {
-		coef[i] = T(fv[i] - float64(c1.Data[2*m+i]))
+		coef[i] = T(fv[i] - float64(c1.Data[m+i]))
 	}
 	sur := sampleMean(ad.Mul(ad.New(coef, fb.Shape()...), logp))
-	sur = ad.Add(sur, sampleMean(ad.Sub(part(c1, 0), part(c1, 1))))
-	sur = ad.Sub(sur, sampleMean(ad.Sub(part(c1, 2), part(c1, 3))))
+	if diff := sampleMean(ad.Sub(part(c1, 0), part(c1, 1))); diff.RequiresGrad() {
+		sur = ad.Add(sur, ad.Custom(op+" pathwise", ad.Scalar(T(0)), []*ad.Tensor[T]{l}, func(g *ad.Tensor[T]) []*ad.Tensor[T] {
+			return ad.Grad(diff, g, lh)
+		}))
+	}
 	sur = addPathwise(sur, fb)
 
 	if c.eta.RequiresGrad() || c.lambda.RequiresGrad() || r.Residual != nil {
-		sur = ad.Add(sur, r.variance(c, rnd, l, b, u, v, ztd, fv))
+		if v := r.variance(c, rnd, l, b, u, v, ad.StopGradient(zth), fv); v != nil {
+			sur = ad.Add(sur, v)
+		}
 	}
 	return Estimate[T]{Value: sampleMeanValue(fb), Surrogate: sur, Samples: c.evals}
 }
@@ -287,7 +290,7 @@ func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, 
 		return ad.Add(ad.Mul(ad.New(aNeg, shape...), part(0)), ad.MulScalar(fd, T(1/(2*h))))
 	}
 	res := c.resid(x)
-	w := directional(sumOrZero(c.relaxed(x, false), res, 5*n, c.cols))
+	w := directional(sumOrZero(c.relaxed(x), res, 5*n, c.cols))
 	// coef_s = 2⟨g_s, ε_s⟩/S, the same for every example of sample s.
 	coef := make([]T, len(a))
 	for s := range n {
@@ -302,15 +305,29 @@ func (r RELAX[T]) variance(c *critic[T], rnd *rand.Rand, l, b *ad.Tensor[T], u, 
 	}
 	loss := ad.Sum(ad.Mul(ad.New(coef, shape...), w))
 
-	// The same with φ stopped is what f's own parameters received above:
-	// subtract it.
-	if fs := c.relaxed(x, true); fs != nil && fs.RequiresGrad() {
-		if res != nil {
-			fs = ad.Add(fs, ad.StopGradient(res))
+	// loss reaches f's own parameters too: only φ may receive its
+	// gradient, so the Surrogate carries an op whose backward takes the
+	// gradient with respect to φ alone. φ is η and log λ as given (they
+	// may be computed from other parameters) and the residual's leaves.
+	var phi []*ad.Tensor[T]
+	for _, t := range []*ad.Tensor[T]{r.Eta, r.LogTemperature} {
+		if t != nil && t.RequiresGrad() {
+			phi = append(phi, t)
 		}
-		loss = ad.Sub(loss, ad.Sum(ad.Mul(ad.New(coef, shape...), directional(fs))))
 	}
-	return loss
+	if res != nil {
+		for _, t := range ad.Leaves(res) {
+			if !slices.Contains(phi, t) {
+				phi = append(phi, t)
+			}
+		}
+	}
+	if len(phi) == 0 || !loss.RequiresGrad() {
+		return nil
+	}
+	return ad.Custom(c.op+" variance", ad.Scalar(T(0)), phi, func(g *ad.Tensor[T]) []*ad.Tensor[T] {
+		return ad.Grad(loss, g, phi...)
+	})
 }
 
 // oneElement returns t reshaped to a scalar, or the constant def if t is

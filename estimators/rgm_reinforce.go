@@ -23,8 +23,8 @@ import (
 // g = 1/(S−1)·Σ_j (f_j − mean f)·score_j, which needs Samples ≥ 2.
 //
 // Estimate draws, for each sample in turn, one uniform per variable from rnd
-// (in index order); EReinforce, TReinforce and TraceRELAX with equal seeds
-// see the same exponentials.
+// (in index order); EReinforce, TReinforce and RELAX over a Structured
+// distribution see the same exponentials with equal seeds.
 type EReinforce[T ad.Float] struct {
 	Samples     int
 	LeaveOneOut bool

@@ -21,6 +21,13 @@
 // backward pass of a layer may call a combinatorial solver again, which is
 // how I-MLE and perturbed optimizers are built on this package.
 //
+// Grad, like torch.autograd.grad, returns the gradient with respect to
+// chosen tensors, leaves or computed ones, and adds nothing to any Grad. A
+// Custom op whose backward calls Grad on a graph of its own routes that
+// graph's gradient to chosen inputs only: RELAX sends its critic's
+// gradients to the logits and to the critic's parameters that way, not to
+// the objective's parameters that the same computation reaches.
+//
 // # Memory
 //
 // Every buffer the engine owns comes from one allocation path. The
@@ -41,7 +48,9 @@
 // Backward keeps its traversal state to itself: calls on separate graphs
 // may run from several goroutines, also when the graphs share parameters,
 // whose gradients then accumulate under a lock. Two calls that reach the
-// same computed tensor at once panic.
+// same computed tensor at once panic. Grad calls may run beside them: a
+// Grad call swaps its own buffers into a leaf's Grad only under that lock,
+// for the duration of one op.
 //
 // Matrix products go through BLAS: gonum's pure-Go implementation by
 // default, OpenBLAS through cgo when built with the tag openblas (Debian

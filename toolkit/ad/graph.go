@@ -23,8 +23,10 @@ type node[T Float] struct {
 	op       string
 	inputs   []*Tensor[T]
 	backward func(g []T) // accumulates the output cotangent g into the inputs' gradients
-	custom   bool        // backward runs user code and locks leaves itself
-	owner    atomic.Uint64
+	// custom, for a Custom op, runs user code and returns the inputs'
+	// cotangents, which the engine adds (backward is nil then).
+	custom func(g []T) []*Tensor[T]
+	owner  atomic.Uint64
 }
 
 // record attaches a backward closure to out when any input requires a
@@ -134,13 +136,7 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 		t := order[i]
 		n := t.node
 		if t.Grad != nil {
-			if n.custom {
-				n.backward(t.Grad)
-			} else {
-				lockLeaves(n.inputs...)
-				n.backward(t.Grad)
-				unlockLeaves(n.inputs...)
-			}
+			runNode(n, t.Grad, nil)
 			if !t.retainGrad {
 				// Every op that reads t has run its backward: t's
 				// gradient is dead.
@@ -303,25 +299,47 @@ func Custom[T Float](name string, value *Tensor[T], inputs []*Tensor[T], backwar
 	if !needsGrad(ins...) {
 		return out
 	}
-	record(out, name, func(g []T) {
+	record(out, name, nil, ins...)
+	out.node.custom = func(g []T) []*Tensor[T] {
 		gs := backward(&Tensor[T]{Data: g, shape: out.shape})
 		if len(gs) != len(ins) {
 			panic(fmt.Sprintf("ad.Custom(%s): backward returned %d cotangents for %d inputs", name, len(gs), len(ins)))
 		}
 		for i, gi := range gs {
-			if gi == nil || !ins[i].requiresGrad {
-				continue
-			}
-			if !sameShape(gi.shape, ins[i].shape) {
+			if gi != nil && ins[i].requiresGrad && !sameShape(gi.shape, ins[i].shape) {
 				panic(fmt.Sprintf("ad.Custom(%s): cotangent %d has shape %v, input has shape %v", name, i, gi.shape, ins[i].shape))
 			}
-			lockLeaves(ins[i])
-			addTo(ins[i].grad(), gi.Data)
-			unlockLeaves(ins[i])
 		}
-	}, ins...)
-	out.node.custom = true
+		return gs
+	}
 	return out
+}
+
+// runNode runs the backward of node n for the output cotangent g. Leaves'
+// gradients are written under their locks; with a non-nil redirect (Grad)
+// they go to redirect's buffers instead, never to the leaves.
+func runNode[T Float](n *node[T], g []T, redirect *leafRedirect[T]) {
+	if n.custom != nil {
+		// User code runs without locks: it may differentiate other graphs.
+		gs := n.custom(g)
+		for i, gi := range gs {
+			in := n.inputs[i]
+			if gi == nil || !in.requiresGrad {
+				continue
+			}
+			lockLeaves(in)
+			redirect.swapIn(in)
+			addTo(in.grad(), gi.Data)
+			redirect.swapOut(in)
+			unlockLeaves(in)
+		}
+		return
+	}
+	lockLeaves(n.inputs...)
+	redirect.swapIn(n.inputs...)
+	n.backward(g)
+	redirect.swapOut(n.inputs...)
+	unlockLeaves(n.inputs...)
 }
 
 // addTo adds src to dst elementwise.
