@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -149,7 +150,7 @@ func loadedDOM(ctx context.Context, url string, settle time.Duration, userDataDi
 		"--user-data-dir="+userDataDir,
 		"--remote-debugging-pipe", "about:blank")
 	cmd.ExtraFiles = []*os.File{cmdR, resW} // descriptors 3 and 4
-	var errBuf limitedBuffer
+	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
 	// Chromium's renderers and helpers are its children: a timeout kills
 	// the whole process group, not only the browser process.
@@ -236,21 +237,6 @@ func (d *devtools) load(url string, settle time.Duration) (string, error) {
 	}
 	return dom, nil
 }
-
-// limitedBuffer keeps the last 64 KiB written to it: Chromium's stderr,
-// which can run long, for error messages.
-type limitedBuffer struct{ b []byte }
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	const keep = 64 << 10
-	l.b = append(l.b, p...)
-	if len(l.b) > keep {
-		l.b = append(l.b[:0], l.b[len(l.b)-keep:]...)
-	}
-	return len(p), nil
-}
-
-func (l *limitedBuffer) String() string { return string(l.b) }
 
 // TestLoadedDOMFailsLoudly checks the paths where Chromium cannot give a
 // DOM: a missing file, and a page whose script never returns, which must

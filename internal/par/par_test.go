@@ -6,25 +6,34 @@ import (
 	"testing"
 )
 
+// parts runs loop, which splits [0, n) and calls its argument on each
+// range, fails t unless every index is visited once, and returns the
+// number of ranges.
+func parts(t *testing.T, n int, loop func(func(lo, hi int))) int {
+	t.Helper()
+	seen := make([]int, n)
+	var mu sync.Mutex
+	calls := 0
+	loop(func(lo, hi int) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		for i := lo; i < hi; i++ {
+			seen[i]++
+		}
+	})
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("n = %d: index %d visited %d times", n, i, c)
+		}
+	}
+	return calls
+}
+
 func TestForCoversEveryIndexOnce(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	for _, n := range []int{0, 1, Grain - 1, Grain, 3*Grain + 7} {
-		seen := make([]int, n)
-		var mu sync.Mutex
-		calls := 0
-		For(n, func(lo, hi int) {
-			mu.Lock()
-			calls++
-			mu.Unlock()
-			for i := lo; i < hi; i++ {
-				seen[i]++
-			}
-		})
-		for i, c := range seen {
-			if c != 1 {
-				t.Fatalf("n = %d: index %d visited %d times", n, i, c)
-			}
-		}
+		calls := parts(t, n, func(f func(lo, hi int)) { For(n, f) })
 		if n >= Grain && calls < 2 {
 			t.Errorf("n = %d ran as %d part(s), want it split", n, calls)
 		}
@@ -48,22 +57,7 @@ func TestForCostSplitsByWork(t *testing.T) {
 		{Grain, 0, 2},      // cost 0 counts as 1, as For
 	}
 	for _, c := range cases {
-		seen := make([]int, c.n)
-		var mu sync.Mutex
-		calls := 0
-		ForCost(c.n, c.cost, func(lo, hi int) {
-			mu.Lock()
-			calls++
-			mu.Unlock()
-			for i := lo; i < hi; i++ {
-				seen[i]++
-			}
-		})
-		for i, s := range seen {
-			if s != 1 {
-				t.Fatalf("n = %d, cost %d: index %d visited %d times", c.n, c.cost, i, s)
-			}
-		}
+		calls := parts(t, c.n, func(f func(lo, hi int)) { ForCost(c.n, c.cost, f) })
 		if calls != c.parts {
 			t.Errorf("n = %d, cost %d ran as %d part(s), want %d", c.n, c.cost, calls, c.parts)
 		}

@@ -114,66 +114,19 @@ func gradThrough[T Float](root *Tensor[T], g []T, target map[*Tensor[T]]int, res
 }
 
 // topoTo is topo restricted to the computed tensors on a path from root to
-// a target; targets themselves are not descended into. The nodes it visits
-// off those paths are given back at once.
+// a target; targets themselves are not descended into. The nodes topo
+// claims off those paths are given back at once.
 func topoTo[T Float](root *Tensor[T], call uint64, target map[*Tensor[T]]int) []*Tensor[T] {
 	isTarget := func(t *Tensor[T]) bool { _, ok := target[t]; return ok }
-	claim := func(t *Tensor[T]) bool {
-		n := t.node
-		if n.owner.CompareAndSwap(0, call) {
-			return true
-		}
-		if n.owner.Load() == call {
-			return false
-		}
-		panic(fmt.Sprintf("ad.Grad: the graph through %s (shape %v) is being differentiated by another call; graphs differentiated concurrently may share leaves, not computed tensors", n.op, t.shape))
-	}
-	type frame struct {
-		t *Tensor[T]
-		i int
-	}
 	leads := map[*Tensor[T]]bool{}
 	var order, off []*Tensor[T]
-	claim(root)
-	stack := []frame{{t: root}}
-	defer func() {
-		if r := recover(); r != nil {
-			unclaim(order, call)
-			unclaim(off, call)
-			for _, f := range stack {
-				unclaim([]*Tensor[T]{f.t}, call)
-			}
-			panic(r)
-		}
-	}()
-	for len(stack) > 0 {
-		f := &stack[len(stack)-1]
-		n := f.t.node
-		if f.i < len(n.inputs) {
-			in := n.inputs[f.i]
-			f.i++
-			in.live("Grad")
-			if !in.requiresGrad || isTarget(in) {
-				continue
-			}
-			if in.graphGone {
-				panic(fmt.Sprintf("ad.Grad: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it", f.i-1, in.shape, n.op))
-			}
-			if in.node != nil && claim(in) {
-				stack = append(stack, frame{t: in})
-			}
-			continue
-		}
-		l := slices.ContainsFunc(n.inputs, func(in *Tensor[T]) bool {
-			return in.requiresGrad && (isTarget(in) || leads[in])
-		})
-		leads[f.t] = l
-		if l {
-			order = append(order, f.t)
+	for _, t := range topo(root, call, "Grad", isTarget) { // inputs first
+		if slices.ContainsFunc(t.node.inputs, func(in *Tensor[T]) bool { return in.requiresGrad && (isTarget(in) || leads[in]) }) {
+			leads[t] = true
+			order = append(order, t)
 		} else {
-			off = append(off, f.t)
+			off = append(off, t)
 		}
-		stack = stack[:len(stack)-1]
 	}
 	unclaim(off, call)
 	return order
@@ -213,8 +166,8 @@ func (r *leafRedirect[T]) swapIn(ts ...*Tensor[T]) {
 	}
 }
 
-// swapOut gives the leaves their own Grad back.
-func (r *leafRedirect[T]) swapOut(...*Tensor[T]) {
+// swapOut gives the leaves of the last swapIn their own Grad back.
+func (r *leafRedirect[T]) swapOut() {
 	if r == nil {
 		return
 	}

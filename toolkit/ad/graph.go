@@ -118,7 +118,7 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 		panic(fmt.Sprintf("ad.Backward: the output of shape %v depends on no tensor that requires a gradient: make the parameters with ad.Param", root.shape))
 	}
 	call := calls.Add(1)
-	order := topo(root, call)
+	order := topo(root, call, "Backward", nil)
 	if root.node == nil {
 		lockLeaves(root)
 		addTo(root.grad(), cot)
@@ -153,12 +153,13 @@ func backward[T Float](root *Tensor[T], cot []T, keep bool) {
 }
 
 // topo returns the computed tensors that require gradients and lead to
-// root, inputs before the tensors computed from them; leaves are left out.
-// It claims each node for the Backward call numbered call, and panics if
-// another call holds one.
-func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
+// root, inputs before the tensors computed from them; leaves are left out,
+// and so are, with what they were computed from, the inputs for which stop
+// (if not nil) is true. It claims each node for the call numbered call, and
+// panics if another call holds one. op names the caller in messages.
+func topo[T Float](root *Tensor[T], call uint64, op string, stop func(*Tensor[T]) bool) []*Tensor[T] {
 	if root.graphGone {
-		panic(fmt.Sprintf("ad.Backward: the graph of this output (shape %v) was released by an earlier Backward; call BackwardKeepGraph for all but the last pass", root.shape))
+		panic(fmt.Sprintf("ad.%s: the graph of this output (shape %v) was released by an earlier Backward; call BackwardKeepGraph for all but the last pass", op, root.shape))
 	}
 	if root.node == nil {
 		return nil
@@ -175,7 +176,7 @@ func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
 		if n.owner.Load() == call {
 			return false
 		}
-		panic(fmt.Sprintf("ad.Backward: the graph through %s (shape %v) is being differentiated by another Backward call; graphs differentiated concurrently may share leaves, not computed tensors", n.op, t.shape))
+		panic(fmt.Sprintf("ad.%s: the graph through %s (shape %v) is being differentiated by another Backward or Grad call; graphs differentiated concurrently may share leaves, not computed tensors", op, n.op, t.shape))
 	}
 	var order []*Tensor[T]
 	claim(root)
@@ -197,9 +198,12 @@ func topo[T Float](root *Tensor[T], call uint64) []*Tensor[T] {
 			// A graph that mixes Scopes may reach a tensor of one
 			// released before the other: its backward would read
 			// recycled memory.
-			in.live("Backward")
+			in.live(op)
+			if stop != nil && stop(in) {
+				continue
+			}
 			if in.graphGone {
-				panic(fmt.Sprintf("ad.Backward: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it; call BackwardKeepGraph for all but the last pass", f.i-1, in.shape, n.op))
+				panic(fmt.Sprintf("ad.%s: input %d (shape %v) of %s was computed in a graph an earlier Backward released, so no gradient can flow through it; call BackwardKeepGraph for all but the last pass", op, f.i-1, in.shape, n.op))
 			}
 			if in.requiresGrad && in.node != nil && claim(in) {
 				stack = append(stack, frame{t: in})
@@ -330,7 +334,7 @@ func runNode[T Float](n *node[T], g []T, redirect *leafRedirect[T]) {
 			lockLeaves(in)
 			redirect.swapIn(in)
 			addTo(in.grad(), gi.Data)
-			redirect.swapOut(in)
+			redirect.swapOut()
 			unlockLeaves(in)
 		}
 		return
@@ -338,7 +342,7 @@ func runNode[T Float](n *node[T], g []T, redirect *leafRedirect[T]) {
 	lockLeaves(n.inputs...)
 	redirect.swapIn(n.inputs...)
 	n.backward(g)
-	redirect.swapOut(n.inputs...)
+	redirect.swapOut()
 	unlockLeaves(n.inputs...)
 }
 
